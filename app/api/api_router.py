@@ -1,0 +1,10 @@
+"""Every router of the API, with its prefix."""
+
+from fastapi import APIRouter
+
+from app.api.endpoints import auth, health, users
+
+api_router = APIRouter()
+api_router.include_router(auth.router, prefix="/auth", tags=["auth"])
+api_router.include_router(users.router, prefix="/users", tags=["users"])
+api_router.include_router(health.router, prefix="/health", tags=["health"])

@@ -1,0 +1,81 @@
+"""Settings: one class tree, read from the environment and `.env`, nested with `__`.
+
+`DATABASE__URL=...`, `SECURITY__JWT_SECRET_KEY=...` and so on; `.env.example`
+lists every setting with its default.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+MIN_PRODUCTION_SECRET_BYTES = 32
+
+
+class Database(BaseModel):
+    # An asyncpg URL (`postgresql+asyncpg://user:password@host:5432/name`).
+    # Unset: an embedded PostgreSQL is started with its data under `data_dir`.
+    url: SecretStr | None = None
+    pool_size: int = Field(default=10, ge=1)
+    # Seconds to wait for a connection before answering 503.
+    connect_timeout_secs: float = Field(default=5.0, gt=0)
+
+
+class Security(BaseModel):
+    # Unset outside production: a random secret is generated once and kept in
+    # `data_dir`, so that tokens survive restarts of a local server.
+    jwt_secret_key: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "fastapi-auth-backend"
+    access_token_expire_secs: int = Field(default=15 * 60, ge=1)
+    refresh_token_expire_secs: int = Field(default=28 * 24 * 3600, ge=1)
+    # A spent refresh token replayed later than this is treated as stolen and
+    # revokes its session; within it, the replay only fails (two browser tabs).
+    refresh_reuse_grace_secs: int = Field(default=10, ge=0)
+    allowed_hosts: list[str] = ["localhost", "127.0.0.1"]
+    backend_cors_origins: list[str] = []
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1)
+    # Argon2id cost, OWASP's minimum by default (19 MiB, 2 passes, 1 lane).
+    password_hash_memory_kib: int = Field(default=19_456, ge=8)
+    password_hash_time_cost: int = Field(default=2, ge=1)
+    password_hash_parallelism: int = Field(default=1, ge=1)
+    # Threads that hash at once; each holds `password_hash_memory_kib` while
+    # it runs, so this bounds the memory a flood of logins can take.
+    password_hash_threads: int = Field(default=2, ge=1)
+
+
+class Settings(BaseSettings):
+    environment: Literal["local", "test", "production"] = "local"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    data_dir: Path = PROJECT_DIR / ".data"
+    database: Database = Field(default_factory=Database)
+    security: Security = Field(default_factory=Security)
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_DIR / ".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        secret = self.security.jwt_secret_key
+        if secret is None or len(secret.get_secret_value().encode()) < MIN_PRODUCTION_SECRET_BYTES:
+            raise ValueError(
+                "SECURITY__JWT_SECRET_KEY must be set to at least "
+                f"{MIN_PRODUCTION_SECRET_BYTES} bytes when ENVIRONMENT=production"
+            )
+        if self.database.url is None:
+            raise ValueError("DATABASE__URL must be set when ENVIRONMENT=production")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

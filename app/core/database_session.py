@@ -1,0 +1,87 @@
+"""Database access: the SQLAlchemy engine, the asyncpg pool of the hot paths, sessions.
+
+Most endpoints use an ORM `AsyncSession` per request. The few paths that every
+client calls many times a second (checking an access token, rotating a refresh
+token, opening a session at login) run hand-written SQL on a plain asyncpg
+pool instead: the ORM's per-query overhead costs several times the query
+itself there. Both share one database and one URL.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+from sqlalchemy import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from starlette.requests import Request
+
+from app.core.config import Database as DatabaseSettings
+from app.core.config import Settings
+from app.core.embedded_postgres import start_embedded_postgres
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: AsyncEngine
+    pool: asyncpg.Pool
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+async def resolve_database_url(settings: Settings) -> URL:
+    """The configured URL, or that of the embedded server, started if needed."""
+    if settings.database.url is not None:
+        return make_url(settings.database.url.get_secret_value())
+    return await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
+
+
+def asyncpg_dsn(url: URL) -> str:
+    """The libpq-style DSN asyncpg takes, from a `postgresql+asyncpg://` URL."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        pool_timeout=settings.connect_timeout_secs,
+        # A connection broken while the database was away is noticed and
+        # replaced here, so the service recovers without a restart.
+        pool_pre_ping=True,
+        connect_args={"timeout": settings.connect_timeout_secs},
+    )
+
+
+async def open_database(url: URL, settings: DatabaseSettings) -> Database:
+    engine = create_engine(url, settings)
+    # min_size=0: the service starts (and answers 503) while the database is
+    # down, and connects when it comes back.
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(url),
+        min_size=0,
+        max_size=settings.pool_size,
+        timeout=settings.connect_timeout_secs,
+    )
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    return Database(engine=engine, pool=pool, sessionmaker=sessionmaker)
+
+
+async def close_database(database: Database) -> None:
+    await database.pool.close()
+    await database.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).sessionmaker() as session:
+        yield session

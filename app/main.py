@@ -1,0 +1,77 @@
+"""The application: `create_app()` for tests and servers, `app` for `uvicorn app.main:app`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware import Middleware
+
+from app.api.api_router import api_router
+from app.api.exception_handlers import add_exception_handlers
+from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.core.config import Settings, get_settings
+from app.core.database_session import close_database, open_database, resolve_database_url
+from app.core.logging_setup import configure_logging
+from app.core.migrations import upgrade_database
+from app.core.security.common_passwords import common_passwords
+from app.core.security.jwt import create_access_tokens
+from app.core.security.password import PasswordHashing
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    configure_logging(settings)
+    url = await resolve_database_url(settings)
+    if settings.database.url is None:
+        # The embedded database belongs to this checkout alone, so bringing it
+        # up to date on start is safe; a configured server is migrated by an
+        # explicit `app migrate` (one migration job, many replicas).
+        await upgrade_database(url)
+    common_passwords()  # load the list now rather than in the first request
+    app.state.database = await open_database(url, settings.database)
+    app.state.password_hashing = PasswordHashing(settings.security)
+    app.state.access_tokens = create_access_tokens(settings)
+    try:
+        yield
+    finally:
+        app.state.password_hashing.close()
+        await close_database(app.state.database)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    middleware = [
+        Middleware(RequestContextMiddleware),
+        Middleware(HostCheckMiddleware, allowed_hosts=settings.security.allowed_hosts),
+        Middleware(BodyLimitMiddleware, max_bytes=settings.security.max_request_body_bytes),
+    ]
+    if settings.security.backend_cors_origins:
+        middleware.insert(
+            1,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.security.backend_cors_origins,
+                allow_credentials=True,
+                allow_methods=["*"],
+                allow_headers=["*"],
+            ),
+        )
+    app = FastAPI(
+        title="FastAPI auth backend",
+        version="0.1.0",
+        description="JWT access tokens, rotating refresh-token sessions, user management.",
+        lifespan=lifespan,
+        middleware=middleware,
+    )
+    app.state.settings = settings
+    app.include_router(api_router)
+    add_exception_handlers(app)
+    return app
+
+
+app = create_app()

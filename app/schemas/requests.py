@@ -1,0 +1,44 @@
+"""Request bodies."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
+
+from app.api import api_messages
+from app.core.security.common_passwords import is_common_password
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 256
+
+
+def _refuse_common(password: str) -> str:
+    if is_common_password(password):
+        raise ValueError(api_messages.PASSWORD_TOO_COMMON)
+    return password
+
+
+# NIST SP 800-63B: length counts Unicode characters, any character is allowed,
+# nothing is truncated, no composition rules, common passwords are refused.
+NewPassword = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    AfterValidator(_refuse_common),
+]
+
+
+class BaseRequest(BaseModel):
+    pass
+
+
+class UserCreateRequest(BaseRequest):
+    email: EmailStr
+    password: NewPassword
+
+
+class RefreshTokenRequest(BaseRequest):
+    refresh_token: Annotated[str, Field(max_length=1024)]
+
+
+class UserUpdatePasswordRequest(BaseRequest):
+    current_password: Annotated[str, Field(max_length=4096)]
+    new_password: NewPassword

@@ -1,0 +1,131 @@
+"""Test setup: a real PostgreSQL database per xdist worker, built by the migrations.
+
+Each worker creates its own database on the server (the embedded one, or the
+one `DATABASE__URL` names), migrates it with Alembic, and drops it at the end.
+Tests are isolated by emptying every table after each test rather than by
+rolling back an outer transaction: the concurrency tests need real commits
+seen by other connections, which a shared rolled-back transaction would hide.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import URL
+
+from app.core.config import Database, Security, Settings
+from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.migrations import upgrade_database
+from app.main import create_app
+from app.models import Base
+
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+# Argon2id at its cheapest: the tests exercise the logic, not the cost.
+CHEAP_HASHING: dict[str, Any] = {
+    "password_hash_memory_kib": 64,
+    "password_hash_time_cost": 1,
+    "password_hash_parallelism": 1,
+}
+
+
+async def create_database(server_url: URL, name: str) -> URL:
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return server_url.set(database=name)
+
+
+async def drop_database(server_url: URL, name: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def server_url() -> URL:
+    """The server under test: `DATABASE__URL` from the environment, or the embedded one."""
+    return await resolve_database_url(Settings())
+
+
+@pytest.fixture(scope="session")
+async def empty_database(server_url: URL) -> AsyncIterator[Callable[[], Any]]:
+    """A factory of new, empty databases, dropped at the end of the session."""
+    names: list[str] = []
+
+    async def make() -> URL:
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        names.append(name)
+        return await create_database(server_url, name)
+
+    yield make
+    for name in names:
+        await drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+async def database_url(empty_database: Callable[[], Any]) -> URL:
+    url: URL = await empty_database()
+    await upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
+    """Test settings; security settings may be overridden (`refresh_reuse_grace_secs=0`)."""
+
+    def make(database: URL | None = None, **security: Any) -> Settings:
+        url = (database or database_url).render_as_string(hide_password=False)
+        return Settings(
+            environment="test",
+            data_dir=data_dir,
+            database=Database(url=url, pool_size=5),
+            security=Security(jwt_secret_key=TEST_JWT_SECRET, **{**CHEAP_HASHING, **security}),
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
+    application = create_app(make_settings())
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: URL) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection, for arranging what the API cannot (expired tokens, inactive users)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "db" in request.fixturenames:
+        connection: asyncpg.Connection = request.getfixturevalue("db")
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        await connection.execute(f"TRUNCATE {tables}")
+
+
+@pytest.fixture
+async def client(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+    ) as client:
+        yield client
