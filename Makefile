@@ -42,9 +42,11 @@ lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-lint-deploy: install ## hadolint, yamllint, Kubernetes manifests against the schemas (offline)
+lint-deploy: install ## hadolint, yamllint; compose, workflows and Kubernetes manifests against their schemas (offline)
 	$(RUN) hadolint Dockerfile
 	$(RUN) yamllint --strict .
+	$(RUN) check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN) python .ci/validate_kubernetes.py
 
 format: install ## Format and autofix with ruff
