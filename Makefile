@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run migrate revision test lint format typecheck clean
+.PHONY: help install run migrate revision test lint lint-deploy format typecheck clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,11 +38,16 @@ revision: install ## Autogenerate a migration from the models: make revision m="
 test: install ## Run the whole test suite in parallel on real PostgreSQL, coverage enforced
 	$(RUN) pytest
 
-lint: install ## Ruff (lint and format check), hadolint, yamllint
+lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+lint-deploy: install ## hadolint, yamllint; compose, workflows and Kubernetes manifests against their schemas (offline)
 	$(RUN) hadolint Dockerfile
 	$(RUN) yamllint --strict .
+	$(RUN) check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(RUN) python .ci/validate_kubernetes.py
 
 format: install ## Format and autofix with ruff
 	$(RUN) ruff check --fix .
