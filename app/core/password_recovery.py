@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from app.core.accounts import MAX_EMAIL_LENGTH, is_storable_text
 from app.core.config import Settings
 from app.core.email import OutgoingEmail, send_email
 
@@ -81,9 +80,11 @@ def recovery_email(*, recipient: str, link: str, valid_minutes: int) -> Outgoing
 async def issue_recovery_token(
     *, pool: asyncpg.Pool, email: str, token_hash: bytes, expires_at: datetime
 ) -> str | None:
-    """Store a token for the active account of `email`: its stored address, or None."""
-    if not is_storable_text(email, MAX_EMAIL_LENGTH):
-        return None
+    """Store a token for the active account of `email`: its stored address, or None.
+
+    `email` has passed email validation (no NUL, at most 254 characters), so
+    the database can take it as it is.
+    """
     recipient: str | None = await pool.fetchval(_ISSUE, email, token_hash, expires_at)
     return recipient
 
