@@ -88,7 +88,12 @@ async def read_user(user_id: uuid.UUID, _: CurrentSuperuser, session: SessionDep
     responses={
         **SUPERUSER_ONLY,
         **NOT_FOUND,
-        409: {"model": ErrorResponse, "description": api_messages.CANNOT_DEMOTE_SELF},
+        409: {
+            "model": ErrorResponse,
+            "description": (
+                f"{api_messages.CANNOT_DEMOTE_SELF}; or {api_messages.CANNOT_DEACTIVATE_SELF}"
+            ),
+        },
     },
 )
 async def update_user(

@@ -4,7 +4,7 @@ fallback, and shutdown with sends in flight."""
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from app.core.config import Settings, Smtp
 from app.main import create_app
 from app.tests.factories import register, url
-from app.tests.mail import (
+from app.tests.recovery.support import (
     LINK,
     Inbox,
     SlowInbox,
@@ -29,18 +29,6 @@ from app.tests.mail import (
 )
 
 JOB_FAILED = "Background job password recovery email failed"
-
-
-@pytest.fixture
-def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """caplog for the "app" logger, which does not propagate to the root logger."""
-    logger = logging.getLogger("app")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="app")
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)
 
 
 @asynccontextmanager
