@@ -74,7 +74,7 @@ def _superuser_credentials(email: str) -> UserCreateRequest:
         raise _fail(f"{first['loc'][0]}: {first['msg']}") from error
 
 
-async def _store_superuser(settings: Settings, email: str, password_hash: str) -> bool:
+async def _store_superuser(*, settings: Settings, email: str, password_hash: str) -> bool:
     url = await resolve_database_url(settings)
     connection = await asyncpg.connect(
         asyncpg_dsn(url), timeout=settings.database.connect_timeout_secs
@@ -105,7 +105,11 @@ def create_superuser(
     finally:
         hashing.close()
     try:
-        created = asyncio.run(_store_superuser(settings, credentials.email, password_hash))
+        created = asyncio.run(
+            _store_superuser(
+                settings=settings, email=credentials.email, password_hash=password_hash
+            )
+        )
     except asyncpg.UndefinedTableError as error:
         raise _fail("the database has no users table yet; run `app migrate` first") from error
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
