@@ -1,14 +1,23 @@
 """The `app` command line: `uv run app --help`."""
 
 import asyncio
+import os
+from typing import Annotated
 
+import asyncpg
 import typer
 import uvicorn
+from pydantic import ValidationError
 
-from app.core.config import get_settings
-from app.core.database_session import resolve_database_url
+from app.core.config import Settings, get_settings
+from app.core.database_session import asyncpg_dsn, resolve_database_url
 from app.core.logging_setup import configure_logging
 from app.core.migrations import upgrade_database
+from app.core.security.password import PasswordHashing
+from app.core.superusers import make_superuser
+from app.schemas.requests import UserCreateRequest
+
+SUPERUSER_PASSWORD_ENV = "SUPERUSER_PASSWORD"
 
 cli = typer.Typer(help="Operate the FastAPI auth backend.", no_args_is_help=True)
 
@@ -46,6 +55,72 @@ def serve(
         workers=None if reload else workers,
         log_level=settings.log_level.lower(),
     )
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+def _superuser_credentials(email: str) -> UserCreateRequest:
+    """Email and password, checked by the same rules as registration."""
+    password = os.environ.get(SUPERUSER_PASSWORD_ENV)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return UserCreateRequest(email=email, password=password)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise _fail(f"{first['loc'][0]}: {first['msg']}") from error
+
+
+async def _store_superuser(*, settings: Settings, email: str, password_hash: str) -> bool:
+    url = await resolve_database_url(settings)
+    connection = await asyncpg.connect(
+        asyncpg_dsn(url), timeout=settings.database.connect_timeout_secs
+    )
+    try:
+        return await make_superuser(connection=connection, email=email, password_hash=password_hash)
+    finally:
+        await connection.close()
+
+
+@cli.command("create-superuser")
+def create_superuser(
+    email: Annotated[str, typer.Argument(help="Email of the account to create or promote.")],
+) -> None:
+    """Make EMAIL an active superuser: create the account, or promote an existing one.
+
+    The password is taken from the environment variable SUPERUSER_PASSWORD when
+    it is set, otherwise asked at a hidden prompt, twice. It follows the rules of
+    registration (8 to 256 characters, not a common password). An existing
+    account gets this password as well, and its open sessions are revoked.
+    """
+    settings = get_settings()
+    configure_logging(settings)
+    credentials = _superuser_credentials(email)
+    hashing = PasswordHashing(settings.security)
+    try:
+        password_hash = hashing.hash_blocking(credentials.password)
+    finally:
+        hashing.close()
+    try:
+        created = asyncio.run(
+            _store_superuser(
+                settings=settings, email=credentials.email, password_hash=password_hash
+            )
+        )
+    except asyncpg.UndefinedTableError as error:
+        raise _fail("the database has no users table yet; run `app migrate` first") from error
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        raise _fail(f"cannot write to the database: {error}") from error
+    if created:
+        typer.echo(f"Created superuser {credentials.email}.")
+    else:
+        typer.echo(
+            f"Promoted {credentials.email} to superuser; its password was replaced "
+            "and its sessions revoked."
+        )
 
 
 def main() -> None:

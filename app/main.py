@@ -11,12 +11,14 @@ from starlette.middleware import Middleware
 from app.api.api_router import api_router
 from app.api.exception_handlers import add_exception_handlers
 from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings, get_settings
 from app.core.database_session import close_database, open_database, resolve_database_url
 from app.core.logging_setup import configure_logging
 from app.core.migrations import upgrade_database
+from app.core.pagination import CursorSigner
 from app.core.security.common_passwords import common_passwords
-from app.core.security.jwt import create_access_tokens
+from app.core.security.jwt import create_access_tokens, load_jwt_secret
 from app.core.security.password import PasswordHashing
 
 logger = logging.getLogger(__name__)
@@ -36,9 +38,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = await open_database(url, settings.database)
     app.state.password_hashing = PasswordHashing(settings.security)
     app.state.access_tokens = create_access_tokens(settings)
+    app.state.cursor_signer = CursorSigner(secret=load_jwt_secret(settings))
+    app.state.background_jobs = BackgroundJobs()
     try:
         yield
     finally:
+        # Jobs (emails being sent) still use the database: they go first.
+        await app.state.background_jobs.close(timeout_secs=settings.smtp.timeout_secs)
         app.state.password_hashing.close()
         await close_database(app.state.database)
 

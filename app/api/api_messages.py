@@ -15,3 +15,13 @@ REQUEST_BODY_TOO_LARGE = "Request body is too large"
 INVALID_HOST_HEADER = "Invalid host header"
 DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly"
 INTERNAL_ERROR = "Internal server error"
+SUPERUSER_REQUIRED = "This action requires a superuser"
+USER_NOT_FOUND = "User not found"
+INVALID_CURSOR = "Invalid cursor: pass the next_cursor of a previous page unchanged"
+CANNOT_DEMOTE_SELF = "A superuser cannot remove their own superuser flag; ask another superuser"
+CANNOT_DEACTIVATE_SELF = "A superuser cannot deactivate their own account; ask another superuser"
+CANNOT_DELETE_SELF = "A superuser cannot delete their own account here; use DELETE /users/me"
+PASSWORD_RECOVERY_ACCEPTED = (
+    "If an active account uses this email, a link to reset its password is on its way"
+)
+INVALID_RESET_TOKEN = "The password reset token is invalid, expired or already used"

@@ -2,9 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.api.endpoints import auth, health, users
+from app.api.endpoints import admin, auth, health, password_recovery, users
 
 api_router = APIRouter()
 api_router.include_router(auth.router, prefix="/auth", tags=["auth"])
+api_router.include_router(password_recovery.router, prefix="/auth", tags=["auth"])
 api_router.include_router(users.router, prefix="/users", tags=["users"])
+# After `users`, so that /users/me is matched before /users/{user_id}.
+api_router.include_router(admin.router, prefix="/users", tags=["admin"])
 api_router.include_router(health.router, prefix="/health", tags=["health"])

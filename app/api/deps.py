@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import api_messages
 from app.core import sessions
+from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings
 from app.core.database_session import get_session
+from app.core.pagination import CursorSigner
 from app.core.security.jwt import AccessTokens, InvalidAccessTokenError
 from app.core.security.password import PasswordHashing
 
@@ -76,3 +78,28 @@ async def get_current_user(
 
 
 CurrentUser = Annotated[sessions.SessionUser, Depends(get_current_user)]
+
+
+async def get_current_superuser(user: CurrentUser) -> sessions.SessionUser:
+    if not user.is_superuser:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN, detail=api_messages.SUPERUSER_REQUIRED
+        )
+    return user
+
+
+CurrentSuperuser = Annotated[sessions.SessionUser, Depends(get_current_superuser)]
+
+
+def get_background_jobs(request: Request) -> BackgroundJobs:
+    jobs: BackgroundJobs = request.app.state.background_jobs
+    return jobs
+
+
+def get_cursor_signer(request: Request) -> CursorSigner:
+    signer: CursorSigner = request.app.state.cursor_signer
+    return signer
+
+
+BackgroundJobsDep = Annotated[BackgroundJobs, Depends(get_background_jobs)]
+CursorSignerDep = Annotated[CursorSigner, Depends(get_cursor_signer)]

@@ -45,6 +45,23 @@ class Security(BaseModel):
     # Threads that hash at once; each holds `password_hash_memory_kib` while
     # it runs, so this bounds the memory a flood of logins can take.
     password_hash_threads: int = Field(default=2, ge=1)
+    # How long a password recovery link stays usable.
+    password_reset_token_expire_secs: int = Field(default=3600, ge=1)
+
+
+class Smtp(BaseModel):
+    # Unset: no email is sent, the message (with its link) is written to the
+    # log instead, so that a developer can follow it locally.
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    # "starttls" upgrades a plain connection (port 587), "tls" speaks TLS
+    # from the start (port 465), "none" sends in clear (a local catcher).
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username: SecretStr | None = None
+    password: SecretStr | None = None
+    sender: str = "noreply@localhost"
+    # Connect and per-command timeout; a send never delays a response.
+    timeout_secs: float = Field(default=10.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -53,6 +70,10 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_DIR / ".data"
     database: Database = Field(default_factory=Database)
     security: Security = Field(default_factory=Security)
+    smtp: Smtp = Field(default_factory=Smtp)
+    # Where users reach the service (or its front end): the base of the links
+    # in emails, `{public_url}/reset-password?token=...`.
+    public_url: str = "http://127.0.0.1:8000"
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StrictBool
 
 from app.api import api_messages
 from app.core.security.common_passwords import is_common_password
@@ -41,4 +41,21 @@ class RefreshTokenRequest(BaseRequest):
 
 class UserUpdatePasswordRequest(BaseRequest):
     current_password: Annotated[str, Field(max_length=4096)]
+    new_password: NewPassword
+
+
+class UserUpdateRequest(BaseRequest):
+    """Administrative change of an account; an absent or null flag stays as it is."""
+
+    # Strict: "false" or 0 as a flag is a client bug, not a request to deactivate.
+    is_active: StrictBool | None = None
+    is_superuser: StrictBool | None = None
+
+
+class PasswordRecoveryRequest(BaseRequest):
+    email: EmailStr
+
+
+class PasswordResetRequest(BaseRequest):
+    token: Annotated[str, Field(max_length=1024)]
     new_password: NewPassword

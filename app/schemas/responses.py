@@ -37,3 +37,13 @@ class OAuth2ErrorResponse(BaseModel):
 
     detail: str
     error: Literal["invalid_request", "invalid_grant", "unsupported_grant_type"]
+
+
+class UserListResponse(BaseResponse):
+    items: list[UserResponse]
+    # Pass it back as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+
+
+class PasswordRecoveryResponse(BaseResponse):
+    detail: str

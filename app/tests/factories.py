@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
@@ -60,3 +61,19 @@ async def register_and_login(
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def promote_to_superuser(db: asyncpg.Connection, account: Account) -> None:
+    """Superusers are made on the command line, not over HTTP: set the flag directly."""
+    await db.execute(
+        "UPDATE users SET is_superuser = true WHERE user_id = $1",
+        uuid.UUID(account.user["user_id"]),
+    )
+
+
+async def superuser_and_tokens(
+    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+) -> tuple[Account, dict[str, Any]]:
+    account, tokens = await register_and_login(client, app)
+    await promote_to_superuser(db, account)
+    return account, tokens

@@ -1,0 +1,34 @@
+"""Making superusers, for the command line (never over HTTP, never with a default password)."""
+
+import uuid
+
+import asyncpg
+
+# One statement, so that an account registered meanwhile is promoted rather
+# than duplicated: the unique index on lower(email) settles the race.
+_UPSERT_SUPERUSER = """
+INSERT INTO users (user_id, email, password_hash, is_superuser) VALUES ($1, $2, $3, true)
+ON CONFLICT ((lower(email))) DO UPDATE
+SET password_hash = EXCLUDED.password_hash, is_superuser = true, is_active = true,
+    updated_at = now()
+RETURNING user_id
+"""
+_REVOKE_SESSIONS = """
+UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+"""
+
+
+async def make_superuser(*, connection: asyncpg.Connection, email: str, password_hash: str) -> bool:
+    """Create an active superuser with this password, or turn the account of `email` into one.
+
+    An existing account also gets the new password and loses its sessions:
+    whoever registered the email before the operator must not keep a way in
+    to what is now a superuser. Returns whether the account was created.
+    """
+    new_user_id = uuid.uuid4()
+    async with connection.transaction():
+        user_id = await connection.fetchval(_UPSERT_SUPERUSER, new_user_id, email, password_hash)
+        if user_id == new_user_id:
+            return True
+        await connection.execute(_REVOKE_SESSIONS, user_id)
+    return False
