@@ -2,9 +2,12 @@
 
 from fastapi import APIRouter
 
+from app.api.common_responses import BODY_TOO_LARGE, SERVICE_ERRORS
 from app.api.endpoints import auth, health, users
 
 api_router = APIRouter()
-api_router.include_router(auth.router, prefix="/auth", tags=["auth"])
-api_router.include_router(users.router, prefix="/users", tags=["users"])
-api_router.include_router(health.router, prefix="/health", tags=["health"])
+api_router.include_router(auth.router, prefix="/auth", tags=["auth"], responses=SERVICE_ERRORS)
+api_router.include_router(users.router, prefix="/users", tags=["users"], responses=SERVICE_ERRORS)
+api_router.include_router(
+    health.router, prefix="/health", tags=["health"], responses=BODY_TOO_LARGE
+)
