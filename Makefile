@@ -10,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 FUZZ_MAX_TIME ?= 120
+FUZZ_ARGS ?=
 
 .PHONY: help install run migrate revision test lint format typecheck clean e2e chromium fuzz
 
@@ -67,8 +68,8 @@ chromium: ## Install Debian's chromium with apt unless CHROMIUM (/usr/bin/chromi
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_MAX_TIME=120 s)
-	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz
+fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_MAX_TIME=120 s, FUZZ_ARGS=--seed=N)
+	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz $(FUZZ_ARGS)
 
 clean: ## Remove the virtualenv, tool venv and caches (keeps .data/)
 	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov e2e/artifacts
