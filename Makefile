@@ -72,4 +72,4 @@ fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_
 	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz $(FUZZ_ARGS)
 
 clean: ## Remove the virtualenv, tool venv and caches (keeps .data/)
-	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov e2e/artifacts
+	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov e2e/artifacts .schemathesis

@@ -49,7 +49,7 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         return executor.submit(asyncio.run, coroutine).result()
 
 
-async def _execute_on_server(server_url: URL, statement: str) -> None:
+async def _execute_on_server(*, server_url: URL, statement: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
         await connection.execute(statement)
@@ -57,8 +57,8 @@ async def _execute_on_server(server_url: URL, statement: str) -> None:
         await connection.close()
 
 
-async def _create_migrated_database(server_url: URL, name: str) -> URL:
-    await _execute_on_server(server_url, f'CREATE DATABASE "{name}"')
+async def _create_migrated_database(*, server_url: URL, name: str) -> URL:
+    await _execute_on_server(server_url=server_url, statement=f'CREATE DATABASE "{name}"')
     url = server_url.set(database=name)
     await upgrade_database(url)
     return url
@@ -70,9 +70,10 @@ def fresh_database() -> Iterator[URL]:
     server_url = _run(resolve_database_url(Settings()))
     name = f"e2e_{uuid.uuid4().hex[:12]}"
     try:
-        yield _run(_create_migrated_database(server_url, name))
+        yield _run(_create_migrated_database(server_url=server_url, name=name))
     finally:
-        _run(_execute_on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        _run(_execute_on_server(server_url=server_url, statement=drop))
 
 
 def _free_port() -> int:
