@@ -8,11 +8,14 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS_DIR)/bin/uv)
 RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+FUZZ_MAX_TIME ?= 120
+FUZZ_ARGS ?=
 
-.PHONY: help install run migrate revision test lint lint-deploy format typecheck clean
+.PHONY: help install run migrate revision test lint lint-deploy format typecheck clean e2e chromium fuzz
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(CURDIR)/$(TOOLS_DIR)/bin/uv:
 	python3 -m venv $(TOOLS_DIR)
@@ -54,7 +57,24 @@ format: install ## Format and autofix with ruff
 	$(RUN) ruff format .
 
 typecheck: install ## mypy --strict
-	$(RUN) mypy
+	$(RUN) --group e2e --group fuzz mypy
+
+e2e: install chromium ## The docs page in headless Chromium against a live server (installs Chromium if missing)
+	CHROMIUM=$(CHROMIUM) $(RUN) --group e2e pytest -c e2e/pytest.ini e2e
+
+chromium: ## Install Debian's chromium with apt unless CHROMIUM (/usr/bin/chromium) exists
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "No Chromium at $(CHROMIUM) and no apt-get: install one, then set CHROMIUM=/path" >&2; \
+	    exit 1; \
+	  fi; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_MAX_TIME=120 s, FUZZ_ARGS=--seed=N)
+	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz $(FUZZ_ARGS)
 
 clean: ## Remove the virtualenv, tool venv and caches (keeps .data/)
-	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov
+	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov e2e/artifacts .schemathesis

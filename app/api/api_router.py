@@ -2,12 +2,17 @@
 
 from fastapi import APIRouter
 
+from app.api.common_responses import BODY_TOO_LARGE, SERVICE_ERRORS
 from app.api.endpoints import admin, auth, health, password_recovery, users
 
 api_router = APIRouter()
-api_router.include_router(auth.router, prefix="/auth", tags=["auth"])
-api_router.include_router(password_recovery.router, prefix="/auth", tags=["auth"])
-api_router.include_router(users.router, prefix="/users", tags=["users"])
+api_router.include_router(auth.router, prefix="/auth", tags=["auth"], responses=SERVICE_ERRORS)
+api_router.include_router(
+    password_recovery.router, prefix="/auth", tags=["auth"], responses=SERVICE_ERRORS
+)
+api_router.include_router(users.router, prefix="/users", tags=["users"], responses=SERVICE_ERRORS)
 # After `users`, so that /users/me is matched before /users/{user_id}.
-api_router.include_router(admin.router, prefix="/users", tags=["admin"])
-api_router.include_router(health.router, prefix="/health", tags=["health"])
+api_router.include_router(admin.router, prefix="/users", tags=["admin"], responses=SERVICE_ERRORS)
+api_router.include_router(
+    health.router, prefix="/health", tags=["health"], responses=BODY_TOO_LARGE
+)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.api import api_messages
+from app.api.malformed_bodies import add_malformed_body_handlers
 from app.core.token_grants import InvalidGrantError
 
 logger = logging.getLogger(__name__)
@@ -73,3 +74,4 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     for error_type in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, _database_unavailable)
+    add_malformed_body_handlers(app)

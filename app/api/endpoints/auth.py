@@ -23,7 +23,13 @@ from app.schemas.responses import ErrorResponse, OAuth2ErrorResponse, TokenRespo
 
 router = APIRouter()
 
-OAUTH2_ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": OAuth2ErrorResponse}}
+# Either shape: the Host check's 400, listed for every route, has no OAuth2 `error`.
+OAUTH2_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": OAuth2ErrorResponse | ErrorResponse,
+        "description": "An RFC 6749 section 5.2 error (`error` says which), or an invalid Host",
+    }
+}
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # The token endpoint parses its form itself, so that every malformed request

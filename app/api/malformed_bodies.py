@@ -1,0 +1,64 @@
+"""422, never 400 or 500, for JSON bodies that cannot be parsed or echoed back.
+
+Found by fuzzing the API against its OpenAPI document (`make fuzz`).
+"""
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+# What `json.loads` raises, besides `JSONDecodeError`, for a body it cannot
+# parse: bytes that are not UTF-8, and arrays or objects nested deeper than
+# the parser's recursion limit.
+UNPARSEABLE_JSON_ERRORS = (UnicodeDecodeError, RecursionError)
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped, so that any string can be rendered.
+
+    A request may carry a lone surrogate (`"\\ud800"`), which JSON allows and
+    Python decodes, but which UTF-8 cannot encode; the 422 body echoes the
+    input, and Starlette's UTF-8 rendering of it would fail with a 500.
+    """
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+        return text.encode()
+
+
+async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's standard 422 body, rendered so that it cannot fail."""
+    return AsciiJSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    # FastAPI answers any other malformed JSON with 422 `json_invalid`, but
+    # these two with 400 "There was an error parsing the body", which no
+    # operation documents; one answer for every malformed body is simpler
+    # for clients and keeps the OpenAPI document true.
+    cause = exc.__cause__
+    if isinstance(cause, UNPARSEABLE_JSON_ERRORS):
+        invalid_json = RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body",),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": str(cause)},
+                }
+            ]
+        )
+        return await request_validation_error(request, invalid_json)
+    return await http_exception_handler(request, exc)
+
+
+def add_malformed_body_handlers(app: FastAPI) -> None:
+    app.exception_handler(RequestValidationError)(request_validation_error)
+    app.exception_handler(HTTPException)(http_error)
