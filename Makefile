@@ -8,8 +8,9 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/$(TOOLS_DIR)/bin/uv)
 RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 
-.PHONY: help install run migrate revision test lint format typecheck clean
+.PHONY: help install run serve-prod migrate revision test lint format typecheck clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +27,9 @@ install: .venv/.installed ## Install uv (if missing) and the locked dependencies
 
 run: install ## Serve the API on $(HOST):$(PORT), migrations applied (embedded PostgreSQL unless DATABASE__URL is set)
 	$(RUN) app serve --host $(HOST) --port $(PORT)
+
+serve-prod: install ## Serve with $(WORKERS) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY)
+	$(RUN) app serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 migrate: install ## Apply the migrations
 	$(RUN) app migrate

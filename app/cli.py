@@ -1,13 +1,17 @@
 """The `app` command line: `uv run app --help`."""
 
 import asyncio
+import os
+import shutil
+import tempfile
 
 import typer
 import uvicorn
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 from app.core.database_session import resolve_database_url
-from app.core.logging_setup import configure_logging
+from app.core.logging_setup import configure_logging, logging_config
+from app.core.metrics import MULTIPROC_DIR_VARIABLE
 from app.core.migrations import upgrade_database
 
 cli = typer.Typer(help="Operate the FastAPI auth backend.", no_args_is_help=True)
@@ -21,6 +25,28 @@ def migrate() -> None:
     url = asyncio.run(resolve_database_url(settings))
     asyncio.run(upgrade_database(url))
     typer.echo("Migrations applied: the database is at the latest revision.")
+
+
+def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
+    trusted_proxies = ",".join(str(network) for network in settings.security.trusted_proxies)
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level.lower(),
+        log_config=logging_config(settings),
+        # The app logs every request itself (route template, request id, user).
+        access_log=False,
+        # X-Forwarded-For and -Proto only from the configured proxies.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
+        # On SIGTERM: stop accepting, let requests in flight finish, then exit.
+        timeout_graceful_shutdown=settings.server.graceful_shutdown_secs,
+    )
 
 
 @cli.command()
@@ -38,14 +64,18 @@ def serve(
     url = asyncio.run(resolve_database_url(settings))
     asyncio.run(upgrade_database(url))
     typer.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        reload=reload,
-        workers=None if reload else workers,
-        log_level=settings.log_level.lower(),
-    )
+    if workers == 1 or reload or MULTIPROC_DIR_VARIABLE in os.environ:
+        _run_uvicorn(settings, host, port, reload, workers)
+        return
+    # Several workers keep their metrics in files of one fresh directory, so
+    # that a scrape answered by any of them reports the sum of all.
+    metrics_dir = tempfile.mkdtemp(prefix="app-metrics-")
+    os.environ[MULTIPROC_DIR_VARIABLE] = metrics_dir
+    try:
+        _run_uvicorn(settings, host, port, reload, workers)
+    finally:
+        del os.environ[MULTIPROC_DIR_VARIABLE]
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main() -> None:

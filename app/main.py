@@ -1,5 +1,7 @@
 """The application: `create_app()` for tests and servers, `app` for `uvicorn app.main:app`."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +13,8 @@ from starlette.middleware import Middleware
 from app.api.api_router import api_router
 from app.api.exception_handlers import add_exception_handlers
 from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.api.request_log import RequestLogMiddleware
+from app.core import metrics
 from app.core.config import Settings, get_settings
 from app.core.database_session import close_database, open_database, resolve_database_url
 from app.core.logging_setup import configure_logging
@@ -36,9 +40,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = await open_database(url, settings.database)
     app.state.password_hashing = PasswordHashing(settings.security)
     app.state.access_tokens = create_access_tokens(settings)
+    pool_sampler = asyncio.create_task(metrics.sample_pools_forever(app.state.database))
     try:
         yield
     finally:
+        pool_sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pool_sampler
+        metrics.forget_this_process()
         app.state.password_hashing.close()
         await close_database(app.state.database)
 
@@ -47,12 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     middleware = [
         Middleware(RequestContextMiddleware),
+        Middleware(RequestLogMiddleware),
         Middleware(HostCheckMiddleware, allowed_hosts=settings.security.allowed_hosts),
         Middleware(BodyLimitMiddleware, max_bytes=settings.security.max_request_body_bytes),
     ]
     if settings.security.backend_cors_origins:
         middleware.insert(
-            1,
+            2,
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.security.backend_cors_origins,
