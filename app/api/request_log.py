@@ -23,6 +23,24 @@ QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
 MAX_LOGGED_PATH = 200
 
 
+def route_template(scope: Scope) -> str | None:
+    """The template of the route that handled the request ("/users/{user_id}"), if any.
+
+    FastAPI (0.16x) no longer copies included routes with their prefix:
+    `scope["route"]` is the route as declared in its router ("/{user_id}"),
+    and the full template is only on the context FastAPI records in
+    `scope["fastapi"]`; read it there. Routes declared on the app itself (the
+    docs, the OpenAPI document) leave only their endpoint in the scope: those
+    without path parameters have their path as template. The metrics tests
+    assert both, so a change in FastAPI shows up there.
+    """
+    context = scope.get("fastapi", {}).get("effective_route_context")
+    template: str | None = getattr(context, "path_format", None)
+    if template is None and "endpoint" in scope and not scope.get("path_params"):
+        template = scope["path"]
+    return template
+
+
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,7 +70,7 @@ class RequestLogMiddleware:
 
     def _record(self, scope: Scope, status: int, duration: float) -> None:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
-        route = getattr(scope.get("route"), "path", None)
+        route = route_template(scope)
         if route is not None:
             key = (method, route, str(status))
             children = self._children.get(key)

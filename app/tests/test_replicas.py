@@ -35,7 +35,9 @@ async def test_refresh_token_replayed_on_other_replica_revokes_session_on_both(
     a, b = replicas
     account = await register(a, app)
     first = await login(a, app, email=account.email)
-    rotated = await a.post(url(app, "refresh_token"), json={"refresh_token": first["refresh_token"]})
+    rotated = await a.post(
+        url(app, "refresh_token"), json={"refresh_token": first["refresh_token"]}
+    )
     assert rotated.status_code == 200
     second = rotated.json()
 
@@ -45,7 +47,9 @@ async def test_refresh_token_replayed_on_other_replica_revokes_session_on_both(
     for replica in (a, b):
         me = await replica.get(url(app, "read_current_user"), headers=bearer(second))
         assert me.status_code == 401
-    refresh = await a.post(url(app, "refresh_token"), json={"refresh_token": second["refresh_token"]})
+    refresh = await a.post(
+        url(app, "refresh_token"), json={"refresh_token": second["refresh_token"]}
+    )
     assert refresh.status_code == 400
 
 
@@ -82,4 +86,3 @@ async def test_login_failures_on_both_replicas_count_towards_one_limit(
 
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) > 0
-

@@ -111,13 +111,10 @@ async def test_login_attempts_per_address_are_limited(throttled_client: ClientFa
     assert statuses == [400, 400, 400, 429]
 
 
-async def test_registrations_per_email_are_limited(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_registrations_per_email_are_limited(client: httpx.AsyncClient, app: FastAPI) -> None:
     body = {"email": new_email(), "password": DEFAULT_PASSWORD}
     statuses = [
-        (await client.post(url(app, "register_new_user"), json=body)).status_code
-        for _ in range(6)
+        (await client.post(url(app, "register_new_user"), json=body)).status_code for _ in range(6)
     ]
     assert statuses == [201, 409, 409, 409, 409, 429]
 
@@ -205,4 +202,6 @@ async def test_expired_counters_are_deleted(
     async with throttled_client(cleanup_every=1) as (client, app):
         await login_status(client, app, new_email())
 
-    assert await db.fetchval("SELECT count(*) FROM throttle_counters WHERE expires_at <= now()") == 0
+    assert (
+        await db.fetchval("SELECT count(*) FROM throttle_counters WHERE expires_at <= now()") == 0
+    )
