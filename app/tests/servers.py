@@ -10,7 +10,6 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -36,7 +35,7 @@ def free_port() -> int:
 
 @dataclass
 class ServerProcess:
-    process: subprocess.Popen[bytes]
+    process: asyncio.subprocess.Process
     base_url: str
     log_path: Path
 
@@ -46,9 +45,9 @@ class ServerProcess:
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
 
-    async def wait(self, timeout: float = STOP_TIMEOUT_SECS) -> int:
-        """The exit code; the event loop keeps running (a proxy may live in it)."""
-        return await asyncio.to_thread(self.process.wait, timeout)
+    async def exit_code(self) -> int:
+        async with asyncio.timeout(STOP_TIMEOUT_SECS):
+            return await self.process.wait()
 
 
 def server_env(database_url: URL, data_dir: Path, **settings: str) -> dict[str, str]:
@@ -72,7 +71,7 @@ async def _wait_until_live(server: ServerProcess) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECS
     async with httpx.AsyncClient(base_url=server.base_url, timeout=1) as client:
         while time.monotonic() < deadline:
-            if server.process.poll() is not None:
+            if server.process.returncode is not None:
                 raise RuntimeError(f"server exited early:\n{server.log()}")
             try:
                 if (await client.get("/health/live")).status_code == 200:
@@ -91,21 +90,21 @@ async def run_server(
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "app", "serve", "--port", str(port), *args),
             env=env,
             stdout=log,
-            stderr=subprocess.STDOUT,
+            stderr=asyncio.subprocess.STDOUT,
         )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log_path)
     try:
         await _wait_until_live(server)
         yield server
     finally:
-        if server.process.poll() is None:
+        if server.process.returncode is None:
             server.terminate()
             try:
-                await server.wait()
-            except subprocess.TimeoutExpired:
+                await server.exit_code()
+            except TimeoutError:
                 server.process.kill()
-                await server.wait()
+                await server.process.wait()

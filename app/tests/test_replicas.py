@@ -1,7 +1,6 @@
 """Two real server processes on one database: sessions and throttling are shared state."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest

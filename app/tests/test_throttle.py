@@ -42,11 +42,15 @@ def throttled_client(make_settings: Callable[..., Settings]) -> ClientFactory:
     return make
 
 
+WRONG_PASSWORD = "a wrong password"
+
+
 async def login_status(
-    client: httpx.AsyncClient, app: FastAPI, email: str, password: str = "a wrong password"
+    client: httpx.AsyncClient, app: FastAPI, email: str, password: str | None = None
 ) -> int:
     response = await client.post(
-        url(app, "login_access_token"), data={"username": email, "password": password}
+        url(app, "login_access_token"),
+        data={"username": email, "password": password or WRONG_PASSWORD},
     )
     return response.status_code
 
