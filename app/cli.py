@@ -3,7 +3,9 @@
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
+from types import FrameType
 
 import typer
 import uvicorn
@@ -25,6 +27,13 @@ def migrate() -> None:
     url = asyncio.run(resolve_database_url(settings))
     asyncio.run(upgrade_database(url))
     typer.echo("Migrations applied: the database is at the latest revision.")
+
+
+def _exit_normally(_signum: int, _frame: FrameType | None) -> None:
+    # Uvicorn catches SIGTERM and SIGINT, shuts down gracefully, then raises
+    # the signal again to end the process by it; end it by a normal exit
+    # instead, so that `finally` blocks and exit handlers still run.
+    raise SystemExit(0)
 
 
 def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
@@ -64,6 +73,8 @@ def serve(
     url = asyncio.run(resolve_database_url(settings))
     asyncio.run(upgrade_database(url))
     typer.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_normally)
     if workers == 1 or reload or MULTIPROC_DIR_VARIABLE in os.environ:
         _run_uvicorn(settings, host, port, reload, workers)
         return
