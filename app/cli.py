@@ -75,18 +75,17 @@ def serve(
     typer.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_normally)
-    if workers == 1 or reload or MULTIPROC_DIR_VARIABLE in os.environ:
-        _run_uvicorn(settings, host, port, reload, workers)
-        return
     # Several workers keep their metrics in files of one fresh directory, so
     # that a scrape answered by any of them reports the sum of all.
-    metrics_dir = tempfile.mkdtemp(prefix="app-metrics-")
-    os.environ[MULTIPROC_DIR_VARIABLE] = metrics_dir
+    metrics_dir = None
+    if workers > 1 and not reload and MULTIPROC_DIR_VARIABLE not in os.environ:
+        metrics_dir = tempfile.mkdtemp(prefix="app-metrics-")
+        os.environ[MULTIPROC_DIR_VARIABLE] = metrics_dir
     try:
         _run_uvicorn(settings, host, port, reload, workers)
     finally:
-        del os.environ[MULTIPROC_DIR_VARIABLE]
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main() -> None:

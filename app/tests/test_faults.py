@@ -85,7 +85,7 @@ async def test_database_outage_answers_503_quickly_and_service_recovers_by_itsel
             await asyncio.sleep(0.05)
         recovery_secs = time.monotonic() - restarted_at
 
-    print(  # noqa: T201 - the figures the report quotes (pytest -s)
+    print(
         f"in flight: 503 after {in_flight_secs:.3f} s; during the outage: "
         f"{[f'{status} in {secs:.3f} s' for status, secs in during]}; "
         f"recovered {recovery_secs:.3f} s after the database came back"

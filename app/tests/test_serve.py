@@ -28,7 +28,9 @@ def requests_total(metrics_text: str, route: str) -> float:
 async def test_metrics_of_all_workers_add_up(
     database_url: URL, tmp_path: Path, app: FastAPI
 ) -> None:
-    env = server_env(database_url, tmp_path)
+    temp_dir = tmp_path / "tmp"
+    temp_dir.mkdir()
+    env = server_env(database_url, tmp_path, TMPDIR=str(temp_dir))
     async with run_server(env, tmp_path, "--workers", "2") as server:
         for _ in range(REQUESTS):
             # A new connection each time, so that both workers take some.
@@ -38,16 +40,19 @@ async def test_metrics_of_all_workers_add_up(
             scrapes = [(await client.get(url)).text for url in ("/metrics", "/metrics")]
 
     assert [requests_total(text, "/openapi.json") for text in scrapes] == [REQUESTS, REQUESTS]
+    assert not list(temp_dir.glob("app-metrics-*")), "the metrics directory outlived the server"
 
 
 async def test_production_logs_are_json_lines_with_the_request_fields(
     database_url: URL, tmp_path: Path, app: FastAPI
 ) -> None:
     env = server_env(database_url, tmp_path, LOG_FORMAT="json")
-    async with run_server(env, tmp_path) as server:
-        async with httpx.AsyncClient(base_url=server.base_url) as client:
-            await client.get(app.openapi_url or "", headers={"X-Request-ID": "json-log-1"})
-        log = server.log_path
+    async with (
+        run_server(env, tmp_path) as server,
+        httpx.AsyncClient(base_url=server.base_url) as client,
+    ):
+        await client.get(app.openapi_url or "", headers={"X-Request-ID": "json-log-1"})
+    log = server.log_path
 
     entries = [json.loads(line) for line in _json_lines(log)]
     request = [entry for entry in entries if entry.get("request_id") == "json-log-1"]
@@ -74,10 +79,12 @@ async def test_a_single_worker_uses_a_given_metrics_directory(
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = {**server_env(database_url, tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    async with run_server(env, tmp_path) as server:
-        async with httpx.AsyncClient(base_url=server.base_url) as client:
-            await client.get(app.openapi_url or "")
-            text = (await client.get("/metrics")).text
+    async with (
+        run_server(env, tmp_path) as server,
+        httpx.AsyncClient(base_url=server.base_url) as client,
+    ):
+        await client.get(app.openapi_url or "")
+        text = (await client.get("/metrics")).text
 
     assert requests_total(text, "/openapi.json") == 1
     assert list(metrics_dir.glob("*.db"))
