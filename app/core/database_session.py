@@ -45,9 +45,23 @@ def asyncpg_dsn(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# How much longer than the server's statement timeout the client waits for
+# an answer: past it the server is unreachable rather than slow (a network
+# partition, a host that died without closing its sockets). asyncpg then
+# waits as long again for its cancel request, so such a request fails after
+# about 2 x (statement timeout + margin): 12 s with the defaults.
+CLIENT_TIMEOUT_MARGIN_SECS = 1.0
+
+
 def server_settings(settings: DatabaseSettings) -> dict[str, str]:
     """Session settings of every connection, of both pools."""
     return {"statement_timeout": str(settings.statement_timeout_ms)}
+
+
+def command_timeout(settings: DatabaseSettings) -> float | None:
+    if settings.statement_timeout_ms == 0:
+        return None
+    return settings.statement_timeout_ms / 1000 + CLIENT_TIMEOUT_MARGIN_SECS
 
 
 def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
@@ -66,6 +80,7 @@ def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
             "timeout": settings.connect_timeout_secs,
             "statement_cache_size": settings.statement_cache_size,
             "server_settings": server_settings(settings),
+            "command_timeout": command_timeout(settings),
         },
     )
 
@@ -81,6 +96,7 @@ async def open_database(url: URL, settings: DatabaseSettings) -> Database:
         timeout=settings.connect_timeout_secs,
         statement_cache_size=settings.statement_cache_size,
         server_settings=server_settings(settings),
+        command_timeout=command_timeout(settings),
     )
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     return Database(engine=engine, pool=pool, sessionmaker=sessionmaker)

@@ -120,3 +120,26 @@ async def test_sigterm_lets_the_request_in_flight_finish(
     assert still_running
     assert response.status_code == 200
     assert await server.exit_code() == 0
+
+
+async def test_database_that_stops_answering_gives_503_after_the_statement_timeout(
+    proxy: TcpProxy, database_url: URL, tmp_path: Path, app: FastAPI
+) -> None:
+    env = server_env(proxy.url_for(database_url), tmp_path, DATABASE__STATEMENT_TIMEOUT_MS="500")
+    async with (
+        run_server(env, tmp_path) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as client,
+    ):
+        account = await register(client, app)
+        tokens = await login(client, app, email=account.email)
+        me = url(app, "read_current_user")
+
+        proxy.hold()  # the socket stays open, no answer comes: a network partition
+        status, secs = await timed(asyncio.ensure_future(client.get(me, headers=bearer(tokens))))
+        proxy.release()
+        recovered = await client.get(me, headers=bearer(tokens))
+
+    print(f"no answer: {status} in {secs:.3f} s")
+    assert status == 503
+    assert secs < MAX_SECS_TO_503
+    assert recovered.status_code == 200
