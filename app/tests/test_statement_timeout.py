@@ -25,12 +25,11 @@ STATEMENT_TIMEOUT_MS = 300
 HANG_SECS = 10
 
 
-@pytest.fixture
-async def impatient_client(
-    make_settings: Callable[..., Settings],
+@asynccontextmanager
+async def client_with_timeout(
+    settings: Settings, statement_timeout_ms: int
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    settings = make_settings()
-    database = settings.database.model_copy(update={"statement_timeout_ms": STATEMENT_TIMEOUT_MS})
+    database = settings.database.model_copy(update={"statement_timeout_ms": statement_timeout_ms})
     app = create_app(settings.model_copy(update={"database": database}))
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -38,6 +37,14 @@ async def impatient_client(
         httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
     ):
         yield client, app
+
+
+@pytest.fixture
+async def impatient_client(
+    make_settings: Callable[..., Settings],
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    async with client_with_timeout(make_settings(), STATEMENT_TIMEOUT_MS) as client_and_app:
+        yield client_and_app
 
 
 @asynccontextmanager
@@ -89,3 +96,21 @@ async def test_orm_statement_blocked_by_a_lock_answers_503_after_the_timeout(
 
     assert response.status_code == 503
     assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
+
+
+async def test_statement_timeout_zero_lets_a_slow_statement_finish(
+    make_settings: Callable[..., Settings], database_url: URL
+) -> None:
+    async with client_with_timeout(make_settings(), 0) as (client, app):
+        account, tokens = await register_and_login(client, app)
+        query = "SELECT 1 FROM user_sessions WHERE user_id = $1 FOR UPDATE"
+        async with row_locked(database_url, query, account.user["user_id"]):
+            logout = asyncio.create_task(
+                client.post(url(app, "logout"), json={"refresh_token": tokens["refresh_token"]})
+            )
+            await asyncio.sleep(3 * STATEMENT_TIMEOUT_MS / 1000)
+            assert not logout.done()
+        async with asyncio.timeout(HANG_SECS):
+            response = await logout
+
+    assert response.status_code == 204
