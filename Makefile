@@ -11,8 +11,9 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 FUZZ_MAX_TIME ?= 120
 FUZZ_ARGS ?=
+WORKERS ?= 2
 
-.PHONY: help install run migrate revision test lint lint-deploy format typecheck clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate revision test lint lint-deploy format typecheck clean e2e chromium fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,6 +30,9 @@ install: .venv/.installed ## Install uv (if missing) and the locked dependencies
 
 run: install ## Serve the API on $(HOST):$(PORT), migrations applied (embedded PostgreSQL unless DATABASE__URL is set)
 	$(RUN) app serve --host $(HOST) --port $(PORT)
+
+serve-prod: install ## Serve with $(WORKERS) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY)
+	$(RUN) app serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 migrate: install ## Apply the migrations
 	$(RUN) app migrate

@@ -2,6 +2,10 @@
 
 import asyncio
 import os
+import shutil
+import signal
+import tempfile
+from types import FrameType
 from typing import Annotated
 
 import asyncpg
@@ -11,7 +15,8 @@ from pydantic import ValidationError
 
 from app.core.config import Settings, get_settings
 from app.core.database_session import asyncpg_dsn, resolve_database_url
-from app.core.logging_setup import configure_logging
+from app.core.logging_setup import configure_logging, logging_config
+from app.core.metrics import MULTIPROC_DIR_VARIABLE
 from app.core.migrations import upgrade_database
 from app.core.security.password import PasswordHashing
 from app.core.superusers import make_superuser
@@ -32,6 +37,35 @@ def migrate() -> None:
     typer.echo("Migrations applied: the database is at the latest revision.")
 
 
+def _exit_normally(_signum: int, _frame: FrameType | None) -> None:
+    # Uvicorn catches SIGTERM and SIGINT, shuts down gracefully, then raises
+    # the signal again to end the process by it; end it by a normal exit
+    # instead, so that `finally` blocks and exit handlers still run.
+    raise SystemExit(0)
+
+
+def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
+    trusted_proxies = ",".join(str(network) for network in settings.security.trusted_proxies)
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level.lower(),
+        log_config=logging_config(settings),
+        # The app logs every request itself (route template, request id, user).
+        access_log=False,
+        # X-Forwarded-For and -Proto only from the configured proxies.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
+        # On SIGTERM: stop accepting, let requests in flight finish, then exit.
+        timeout_graceful_shutdown=settings.server.graceful_shutdown_secs,
+    )
+
+
 @cli.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="HOST", help="Address to listen on."),
@@ -47,14 +81,19 @@ def serve(
     url = asyncio.run(resolve_database_url(settings))
     asyncio.run(upgrade_database(url))
     typer.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        reload=reload,
-        workers=None if reload else workers,
-        log_level=settings.log_level.lower(),
-    )
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_normally)
+    # Several workers keep their metrics in files of one fresh directory, so
+    # that a scrape answered by any of them reports the sum of all.
+    metrics_dir = None
+    if workers > 1 and not reload and MULTIPROC_DIR_VARIABLE not in os.environ:
+        metrics_dir = tempfile.mkdtemp(prefix="app-metrics-")
+        os.environ[MULTIPROC_DIR_VARIABLE] = metrics_dir
+    try:
+        _run_uvicorn(settings, host, port, reload, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -1,5 +1,7 @@
 """The application: `create_app()` for tests and servers, `app` for `uvicorn app.main:app`."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +13,8 @@ from starlette.middleware import Middleware
 from app.api.api_router import api_router
 from app.api.exception_handlers import add_exception_handlers
 from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.api.request_log import RequestLogMiddleware
+from app.core import metrics
 from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings, get_settings
 from app.core.database_session import close_database, open_database, resolve_database_url
@@ -40,9 +44,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.access_tokens = create_access_tokens(settings)
     app.state.cursor_signer = CursorSigner(secret=load_jwt_secret(settings))
     app.state.background_jobs = BackgroundJobs()
+    pool_sampler = asyncio.create_task(metrics.sample_pools_forever(app.state.database))
     try:
         yield
     finally:
+        pool_sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pool_sampler
+        metrics.forget_this_process()
         # Jobs (emails being sent) still use the database: they go first.
         await app.state.background_jobs.close(timeout_secs=settings.smtp.timeout_secs)
         app.state.password_hashing.close()
@@ -53,12 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     middleware = [
         Middleware(RequestContextMiddleware),
+        Middleware(RequestLogMiddleware),
         Middleware(HostCheckMiddleware, allowed_hosts=settings.security.allowed_hosts),
         Middleware(BodyLimitMiddleware, max_bytes=settings.security.max_request_body_bytes),
     ]
     if settings.security.backend_cors_origins:
         middleware.insert(
-            1,
+            2,
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.security.backend_cors_origins,

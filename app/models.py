@@ -12,9 +12,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
+    Text,
     Uuid,
     func,
     text,
@@ -107,3 +109,23 @@ class PasswordResetToken(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ThrottleCounter(Base):
+    """One fixed-window counter of attempts (per client address, or per account).
+
+    UNLOGGED: no write-ahead log, so the upsert of every login attempt stays
+    cheap; after a crash PostgreSQL empties the table, which only forgives
+    the attempts counted so far. Keys hold no email in clear (see throttle.py).
+    """
+
+    __tablename__ = "throttle_counters"
+    __table_args__ = (
+        # The cleanup finds expired counters through it.
+        Index("ix_throttle_counters_expires_at", "expires_at"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer)

@@ -56,6 +56,7 @@ def _unauthorized() -> HTTPException:
 
 
 async def get_current_user(
+    request: Request,
     token: Annotated[str, Depends(oauth2_scheme)],
     access_tokens: AccessTokensDep,
     pool: PoolDep,
@@ -74,6 +75,7 @@ async def get_current_user(
     )
     if user is None:
         raise _unauthorized()
+    request.scope["state"]["user_id"] = user.user_id  # for the request log
     return user
 
 

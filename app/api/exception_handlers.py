@@ -5,7 +5,7 @@ import logging
 import asyncpg
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.api import api_messages
@@ -63,6 +63,17 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return database_unavailable_response()
 
 
+# SQLSTATE of a statement cancelled by `statement_timeout`; SQLAlchemy wraps
+# asyncpg's QueryCanceledError in a plain DBAPIError that only this tells apart.
+QUERY_CANCELED = "57014"
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == QUERY_CANCELED:
+        return await _database_unavailable(request, exc)
+    raise exc  # pragma: no cover - any other DBAPIError is a bug: the usual 500
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(OAuth2RequestError)
     async def oauth2_request_error(_: Request, exc: OAuth2RequestError) -> JSONResponse:
@@ -75,3 +86,4 @@ def add_exception_handlers(app: FastAPI) -> None:
     for error_type in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error_type, _database_unavailable)
     add_malformed_body_handlers(app)
+    app.add_exception_handler(DBAPIError, _database_error)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -22,6 +22,14 @@ class Database(BaseModel):
     pool_size: int = Field(default=10, ge=1)
     # Seconds to wait for a connection before answering 503.
     connect_timeout_secs: float = Field(default=5.0, gt=0)
+    # PostgreSQL cancels any statement running longer than this (then 503),
+    # so a query stuck behind a lock cannot hold a request and a connection
+    # for ever. 0 disables the limit.
+    statement_timeout_ms: int = Field(default=5000, ge=0)
+    # Prepared statements cached per connection (asyncpg's default, 100).
+    # 0 behind PgBouncer in transaction mode, where a connection's prepared
+    # statements do not follow the client from one transaction to the next.
+    statement_cache_size: int = Field(default=100, ge=0)
 
 
 class Security(BaseModel):
@@ -47,6 +55,9 @@ class Security(BaseModel):
     password_hash_threads: int = Field(default=2, ge=1)
     # How long a password recovery link stays usable.
     password_reset_token_expire_secs: int = Field(default=3600, ge=1)
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; the
+    # client address of a request from anywhere else is its socket's peer.
+    trusted_proxies: list[IPvAnyNetwork] = []
 
 
 class Smtp(BaseModel):
@@ -64,9 +75,31 @@ class Smtp(BaseModel):
     timeout_secs: float = Field(default=10.0, gt=0)
 
 
+class Throttle(BaseModel):
+    """Limits on credential guessing, counted in PostgreSQL so every replica shares them."""
+
+    enabled: bool = True
+    # Failed logins (and registration or recovery attempts) for one email.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    account_window_secs: int = Field(default=15 * 60, ge=1)
+    # Attempts from one client address (an IPv6 /64 counts as one address).
+    requests_per_address: int = Field(default=30, ge=1)
+    address_window_secs: int = Field(default=60, ge=1)
+    # Expired counters are deleted by every this-many-th check of a process.
+    cleanup_every: int = Field(default=100, ge=1)
+
+
+class Server(BaseModel):
+    # On SIGTERM, requests in flight get this long to finish before the
+    # worker closes their connections (Kubernetes waits 30 s by default).
+    graceful_shutdown_secs: int = Field(default=25, ge=0)
+
+
 class Settings(BaseSettings):
     environment: Literal["local", "test", "production"] = "local"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Unset: JSON lines in production, readable lines elsewhere.
+    log_format: Literal["json", "text"] | None = None
     data_dir: Path = PROJECT_DIR / ".data"
     database: Database = Field(default_factory=Database)
     security: Security = Field(default_factory=Security)
@@ -74,6 +107,8 @@ class Settings(BaseSettings):
     # Where users reach the service (or its front end): the base of the links
     # in emails, `{public_url}/reset-password?token=...`.
     public_url: str = "http://127.0.0.1:8000"
+    throttle: Throttle = Field(default_factory=Throttle)
+    server: Server = Field(default_factory=Server)
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",

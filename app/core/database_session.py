@@ -45,16 +45,43 @@ def asyncpg_dsn(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# How much longer than the server's statement timeout the client waits for
+# an answer: past it the server is unreachable rather than slow (a network
+# partition, a host that died without closing its sockets). asyncpg then
+# waits as long again for its cancel request, so such a request fails after
+# about 2 x (statement timeout + margin): 12 s with the defaults.
+CLIENT_TIMEOUT_MARGIN_SECS = 1.0
+
+
+def server_settings(settings: DatabaseSettings) -> dict[str, str]:
+    """Session settings of every connection, of both pools."""
+    return {"statement_timeout": str(settings.statement_timeout_ms)}
+
+
+def command_timeout(settings: DatabaseSettings) -> float | None:
+    if settings.statement_timeout_ms == 0:
+        return None
+    return settings.statement_timeout_ms / 1000 + CLIENT_TIMEOUT_MARGIN_SECS
+
+
 def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
     return create_async_engine(
-        url,
+        # SQLAlchemy keeps its own cache of prepared statements on top of asyncpg's.
+        url.update_query_dict(
+            {"prepared_statement_cache_size": str(settings.statement_cache_size)}
+        ),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
         pool_timeout=settings.connect_timeout_secs,
         # A connection broken while the database was away is noticed and
         # replaced here, so the service recovers without a restart.
         pool_pre_ping=True,
-        connect_args={"timeout": settings.connect_timeout_secs},
+        connect_args={
+            "timeout": settings.connect_timeout_secs,
+            "statement_cache_size": settings.statement_cache_size,
+            "server_settings": server_settings(settings),
+            "command_timeout": command_timeout(settings),
+        },
     )
 
 
@@ -67,6 +94,9 @@ async def open_database(url: URL, settings: DatabaseSettings) -> Database:
         min_size=0,
         max_size=settings.pool_size,
         timeout=settings.connect_timeout_secs,
+        statement_cache_size=settings.statement_cache_size,
+        server_settings=server_settings(settings),
+        command_timeout=command_timeout(settings),
     )
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     return Database(engine=engine, pool=pool, sessionmaker=sessionmaker)

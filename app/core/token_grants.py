@@ -1,6 +1,5 @@
 """The two OAuth2 grants: password (opens a session) and refresh_token (rotates it)."""
 
-import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -8,13 +7,11 @@ from datetime import UTC, datetime
 import asyncpg
 
 from app.api import api_messages
-from app.core import accounts, sessions
+from app.core import accounts, security_events, sessions
 from app.core.config import Security
 from app.core.security.jwt import AccessTokens
 from app.core.security.password import PasswordHashing
 from app.core.security.refresh_token import hash_refresh_token, new_refresh_token
-
-logger = logging.getLogger(__name__)
 
 
 class InvalidGrantError(Exception):
@@ -53,6 +50,7 @@ async def password_grant(
         credentials.password_hash if credentials else None, password
     )
     if credentials is None or not matches or not credentials.is_active:
+        security_events.login_failed(user_id=credentials.user_id if credentials else None)
         raise InvalidGrantError(api_messages.INCORRECT_EMAIL_OR_PASSWORD)
     if upgraded_hash is not None:
         await accounts.store_password_hash(
@@ -73,6 +71,7 @@ async def password_grant(
     access_token, expires_at = access_tokens.issue(
         user_id=credentials.user_id, session_id=session_id
     )
+    security_events.login_succeeded(user_id=credentials.user_id)
     return IssuedTokens(access_token, expires_at, refresh_token, refresh_expires_unix)
 
 
@@ -102,8 +101,10 @@ async def refresh_grant(
             pool=pool, token_hash=token_hash, grace_secs=settings.refresh_reuse_grace_secs
         )
         if revoked is not None:
-            logger.warning("Refresh token reuse detected: session %s of user %s revoked", *revoked)
+            security_events.refresh_token_reused(session_id=revoked[0], user_id=revoked[1])
+        security_events.refresh_failed()
         raise InvalidGrantError(api_messages.INVALID_REFRESH_TOKEN)
     session_id, user_id = rotated
+    security_events.refresh_succeeded()
     access_token, expires_at = access_tokens.issue(user_id=user_id, session_id=session_id)
     return IssuedTokens(access_token, expires_at, successor, successor_expires_unix)

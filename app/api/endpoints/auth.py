@@ -15,7 +15,8 @@ from app.api.deps import (
     SettingsDep,
 )
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
-from app.core import accounts, sessions, token_grants
+from app.api.throttling import THROTTLED_RESPONSE, ThrottleDep
+from app.core import accounts, security_events, sessions, token_grants
 from app.core.security.refresh_token import hash_refresh_token
 from app.models import User
 from app.schemas.requests import RefreshTokenRequest, UserCreateRequest
@@ -91,11 +92,18 @@ TokenForm = Annotated[dict[str, str], Depends(read_token_form)]
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"model": ErrorResponse, "description": api_messages.EMAIL_ALREADY_REGISTERED}},
+    responses={
+        409: {"model": ErrorResponse, "description": api_messages.EMAIL_ALREADY_REGISTERED},
+        **THROTTLED_RESPONSE,
+    },
 )
 async def register_new_user(
-    body: UserCreateRequest, session: SessionDep, hashing: PasswordHashingDep
+    body: UserCreateRequest,
+    session: SessionDep,
+    hashing: PasswordHashingDep,
+    throttle: ThrottleDep,
 ) -> UserResponse:
+    await throttle.attempt("register", account=body.email)
     password_hash = await hashing.hash(body.password)
     try:
         user: User = await accounts.create_user(
@@ -108,7 +116,11 @@ async def register_new_user(
     return UserResponse.model_validate(user)
 
 
-@router.post("/access-token", openapi_extra=TOKEN_FORM_OPENAPI, responses=OAUTH2_ERRORS)
+@router.post(
+    "/access-token",
+    openapi_extra=TOKEN_FORM_OPENAPI,
+    responses={**OAUTH2_ERRORS, **THROTTLED_RESPONSE},
+)
 async def login_access_token(
     form: TokenForm,
     response: Response,
@@ -116,6 +128,7 @@ async def login_access_token(
     hashing: PasswordHashingDep,
     access_tokens: AccessTokensDep,
     settings: SettingsDep,
+    throttle: ThrottleDep,
 ) -> TokenResponse:
     """OAuth2 token endpoint (RFC 6749): `password` opens a session, `refresh_token` rotates."""
     grant_type = form.get("grant_type", "password")
@@ -123,14 +136,22 @@ async def login_access_token(
         username, password = form.get("username"), form.get("password")
         if not username or not password:
             raise OAuth2RequestError("invalid_request", api_messages.PASSWORD_GRANT_FIELDS_REQUIRED)
-        tokens = await token_grants.password_grant(
-            pool=pool,
-            hashing=hashing,
-            access_tokens=access_tokens,
-            settings=settings.security,
-            email=username,
-            password=password,
-        )
+        # Before the costly hash: a throttled guess gets no answer and costs no CPU.
+        failures = await throttle.attempt("login", account=username, count_account=False)
+        try:
+            tokens = await token_grants.password_grant(
+                pool=pool,
+                hashing=hashing,
+                access_tokens=access_tokens,
+                settings=settings.security,
+                email=username,
+                password=password,
+            )
+        except token_grants.InvalidGrantError:
+            await throttle.failed("login", account=username)
+            raise
+        if failures:
+            await throttle.succeeded("login", account=username)
     elif grant_type == "refresh_token":
         refresh_token = form.get("refresh_token")
         if not refresh_token:
@@ -180,3 +201,4 @@ async def logout(body: RefreshTokenRequest, pool: PoolDep) -> None:
 async def logout_all(user: CurrentUser, pool: PoolDep) -> None:
     """Revoke every session of the signed-in user, this one included."""
     await sessions.revoke_all_sessions(pool=pool, user_id=user.user_id)
+    security_events.sessions_revoked(user_id=user.user_id, reason="logout_all")

@@ -4,23 +4,32 @@ from fastapi import APIRouter, HTTPException, status
 
 from app.api import api_messages
 from app.api.deps import BackgroundJobsDep, PasswordHashingDep, PoolDep, SettingsDep
-from app.core import password_recovery
+from app.api.throttling import THROTTLED_RESPONSE, ThrottleDep
+from app.core import password_recovery, security_events
 from app.schemas.requests import PasswordRecoveryRequest, PasswordResetRequest
 from app.schemas.responses import ErrorResponse, PasswordRecoveryResponse
 
 router = APIRouter()
 
 
-@router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=THROTTLED_RESPONSE
+)
 async def recover_password(
-    body: PasswordRecoveryRequest, pool: PoolDep, settings: SettingsDep, jobs: BackgroundJobsDep
+    body: PasswordRecoveryRequest,
+    pool: PoolDep,
+    settings: SettingsDep,
+    jobs: BackgroundJobsDep,
+    throttle: ThrottleDep,
 ) -> PasswordRecoveryResponse:
     """Email a one-time reset link to the account, if there is an active one.
 
     The answer is the same, and as fast, for any email: the lookup and the
     sending happen after it has gone out, so it tells nobody which emails
-    have accounts.
+    have accounts. Requests are throttled per client address and per target
+    email alike, known or not, so the 429 tells nothing either.
     """
+    await throttle.attempt("recovery", account=body.email)
     jobs.spawn(
         password_recovery.request_password_recovery(pool=pool, settings=settings, email=body.email),
         name="password recovery email",
@@ -44,3 +53,5 @@ async def reset_password(
         raise HTTPException(
             status_code=status.HTTP_400_BAD_REQUEST, detail=api_messages.INVALID_RESET_TOKEN
         )
+    security_events.password_changed(user_id=user_id)
+    security_events.sessions_revoked(user_id=user_id, reason="password_reset")

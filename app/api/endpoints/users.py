@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from app.api import api_messages
 from app.api.deps import CurrentUser, PasswordHashingDep, PoolDep, SessionDep
-from app.core import accounts, sessions
+from app.core import accounts, security_events, sessions
 from app.models import User
 from app.schemas.requests import UserUpdatePasswordRequest
 from app.schemas.responses import ErrorResponse, UserResponse
@@ -62,3 +62,4 @@ async def change_current_user_password(
     await sessions.revoke_other_sessions(
         pool=pool, user_id=user.user_id, keep_session_id=user.session_id
     )
+    security_events.password_changed(user_id=user.user_id)

@@ -1,0 +1,116 @@
+"""A statement stuck behind a lock is cancelled by the statement timeout: 503, not a hang."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import URL
+
+from app.api import api_messages
+from app.core.config import Settings
+from app.core.database_session import asyncpg_dsn
+from app.main import create_app
+from app.tests.factories import bearer, register_and_login, url
+
+pytestmark = pytest.mark.usefixtures("db")
+
+STATEMENT_TIMEOUT_MS = 300
+# Without the statement timeout the request would wait for the lock for ever.
+HANG_SECS = 10
+
+
+@asynccontextmanager
+async def client_with_timeout(
+    settings: Settings, statement_timeout_ms: int
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    database = settings.database.model_copy(update={"statement_timeout_ms": statement_timeout_ms})
+    app = create_app(settings.model_copy(update={"database": database}))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
+    ):
+        yield client, app
+
+
+@pytest.fixture
+async def impatient_client(
+    make_settings: Callable[..., Settings],
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    async with client_with_timeout(make_settings(), STATEMENT_TIMEOUT_MS) as client_and_app:
+        yield client_and_app
+
+
+@asynccontextmanager
+async def row_locked(database_url: URL, query: str, *args: Any) -> AsyncIterator[None]:
+    """Hold `SELECT ... FOR UPDATE` in an open transaction of another connection."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with connection.transaction():
+            assert await connection.fetch(query, *args)
+            yield
+    finally:
+        await connection.close()
+
+
+async def test_pool_statement_blocked_by_a_lock_answers_503_after_the_timeout(
+    impatient_client: tuple[httpx.AsyncClient, FastAPI], database_url: URL
+) -> None:
+    client, app = impatient_client
+    account, tokens = await register_and_login(client, app)
+    query = "SELECT 1 FROM user_sessions WHERE user_id = $1 FOR UPDATE"
+    async with row_locked(database_url, query, account.user["user_id"]):
+        started = time.monotonic()
+        async with asyncio.timeout(HANG_SECS):
+            response = await client.post(
+                url(app, "logout"), json={"refresh_token": tokens["refresh_token"]}
+            )
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
+
+
+async def test_orm_statement_blocked_by_a_lock_answers_503_after_the_timeout(
+    impatient_client: tuple[httpx.AsyncClient, FastAPI], database_url: URL
+) -> None:
+    client, app = impatient_client
+    account, tokens = await register_and_login(client, app)
+    query = "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"
+    async with row_locked(database_url, query, account.user["user_id"]):
+        started = time.monotonic()
+        async with asyncio.timeout(HANG_SECS):
+            response = await client.put(
+                url(app, "change_current_user_password"),
+                json={"current_password": account.password, "new_password": "a new passphrase"},
+                headers=bearer(tokens),
+            )
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
+
+
+async def test_statement_timeout_zero_lets_a_slow_statement_finish(
+    make_settings: Callable[..., Settings], database_url: URL
+) -> None:
+    async with client_with_timeout(make_settings(), 0) as (client, app):
+        account, tokens = await register_and_login(client, app)
+        query = "SELECT 1 FROM user_sessions WHERE user_id = $1 FOR UPDATE"
+        async with row_locked(database_url, query, account.user["user_id"]):
+            logout = asyncio.create_task(
+                client.post(url(app, "logout"), json={"refresh_token": tokens["refresh_token"]})
+            )
+            await asyncio.sleep(3 * STATEMENT_TIMEOUT_MS / 1000)
+            assert not logout.done()
+        async with asyncio.timeout(HANG_SECS):
+            response = await logout
+
+    assert response.status_code == 204
