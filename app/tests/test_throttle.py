@@ -137,6 +137,34 @@ async def test_registrations_per_address_are_limited(throttled_client: ClientFac
     assert statuses == [201, 201, 429]
 
 
+async def test_recovery_requests_per_email_are_limited_alike_for_unknown_and_known(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    known = await register(client, app)
+    answers = []
+    for email in (known.email, new_email()):
+        statuses = [
+            (await client.post(url(app, "recover_password"), json={"email": email})).status_code
+            for _ in range(6)
+        ]
+        last = await client.post(url(app, "recover_password"), json={"email": email})
+        answers.append((statuses, last.status_code, last.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == [202] * 5 + [429]
+    assert answers[0][2] == {"detail": api_messages.TOO_MANY_ATTEMPTS}
+
+
+async def test_recovery_requests_per_address_are_limited(throttled_client: ClientFactory) -> None:
+    async with throttled_client(requests_per_address=2) as (client, app):
+        statuses = [
+            (
+                await client.post(url(app, "recover_password"), json={"email": new_email()})
+            ).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [202, 202, 429]
+
+
 async def test_throttling_can_be_disabled(throttled_client: ClientFactory) -> None:
     async with throttled_client(enabled=False, requests_per_address=1) as (client, app):
         email = new_email()
