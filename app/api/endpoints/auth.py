@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import api_messages
 from app.api.deps import (
@@ -67,8 +68,11 @@ async def read_token_form(request: Request) -> dict[str, str]:
         raise OAuth2RequestError("invalid_request", api_messages.MALFORMED_TOKEN_REQUEST)
     try:
         form = await request.form(max_files=0, max_fields=20)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+    # Starlette raises its own HTTPException for a malformed form (too many
+    # files or fields, no boundary); FastAPI's is a subclass, so catching
+    # FastAPI's alone let those through as plain 400s without `error`.
+    except StarletteHTTPException as error:
+        if error.status_code == status.HTTP_413_CONTENT_TOO_LARGE:  # the old name is deprecated
             raise
         raise OAuth2RequestError("invalid_request", api_messages.MALFORMED_TOKEN_REQUEST) from error
     fields: dict[str, str] = {}
