@@ -94,8 +94,12 @@ async def refresh_grant(
             successor_hash=successor_hash,
             successor_expires_at=successor_expires_at,
         )
-    except asyncpg.ForeignKeyViolationError:
-        # The session was deleted (with its user) while this request ran.
+    except asyncpg.DeadlockDetectedError:
+        # The session is being deleted (with its user) while this request
+        # runs: the rotation holds the token row and waits for the session
+        # row, the deletion holds the session row and waits for the token row,
+        # and PostgreSQL fails one of the two. (A foreign-key violation cannot
+        # happen here: deleting the session must first take the token row.)
         rotated = None
     if rotated is None:
         revoked = await sessions.revoke_session_if_replayed(
