@@ -1,9 +1,13 @@
 """Exception handlers: OAuth2 errors, and 503 (never 500) while the database is away."""
 
+import json
 import logging
+from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -30,6 +34,18 @@ DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
 )
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped, so any Python string can be sent.
+
+    FastAPI's 422 body echoes the input, and a lone surrogate (`"\\ud800"` is
+    valid JSON) cannot be encoded as UTF-8: the default response would fail
+    with a 500 while rendering the error.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 class OAuth2RequestError(Exception):
@@ -62,7 +78,17 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return database_unavailable_response()
 
 
+async def _request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's standard 422 body, rendered so that it never fails (see AsciiJSONResponse)."""
+    return AsciiJSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": jsonable_encoder(exc.errors())},
+    )
+
+
 def add_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+
     @app.exception_handler(OAuth2RequestError)
     async def oauth2_request_error(_: Request, exc: OAuth2RequestError) -> JSONResponse:
         return oauth2_error_response(exc.error, exc.detail)
