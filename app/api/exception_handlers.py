@@ -78,16 +78,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return database_unavailable_response()
 
 
-async def _request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's standard 422 body, rendered so that it never fails (see AsciiJSONResponse)."""
-    return AsciiJSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": jsonable_encoder(exc.errors())},
-    )
-
-
 def add_exception_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    @app.exception_handler(RequestValidationError)
+    async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's standard 422 body, rendered so that it never fails (AsciiJSONResponse)."""
+        return AsciiJSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": jsonable_encoder(exc.errors())},
+        )
 
     @app.exception_handler(OAuth2RequestError)
     async def oauth2_request_error(_: Request, exc: OAuth2RequestError) -> JSONResponse:

@@ -70,7 +70,9 @@ async def refresh(client: httpx.AsyncClient, app: FastAPI, refresh_token: str) -
     return await client.post(url(app, "refresh_token"), json={"refresh_token": refresh_token})
 
 
-async def read_me(client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]) -> httpx.Response:
+async def read_me(
+    client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]
+) -> httpx.Response:
     return await client.get(url(app, "read_current_user"), headers=bearer(tokens))
 
 

@@ -176,7 +176,9 @@ async def test_unreadable_stored_hash_gives_invalid_grant(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:
     account = await register(client, app)
-    await db.execute("UPDATE users SET password_hash = 'not a hash' WHERE email = $1", account.email)
+    await db.execute(
+        "UPDATE users SET password_hash = 'not a hash' WHERE email = $1", account.email
+    )
     response = await post_token(
         client, app, data={"username": account.email, "password": account.password}
     )
@@ -189,7 +191,9 @@ async def test_weaker_hash_is_upgraded_at_next_login(
     account = await register(client, app)
     weak_hasher = PasswordHasher(time_cost=1, memory_cost=32, parallelism=1, type=Type.ID)
     weak_hash = weak_hasher.hash(account.password)
-    await db.execute("UPDATE users SET password_hash = $1 WHERE email = $2", weak_hash, account.email)
+    await db.execute(
+        "UPDATE users SET password_hash = $1 WHERE email = $2", weak_hash, account.email
+    )
     await login(client, app, email=account.email)
     stored = await db.fetchval("SELECT password_hash FROM users WHERE email = $1", account.email)
     assert stored != weak_hash

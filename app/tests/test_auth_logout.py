@@ -35,18 +35,14 @@ async def test_logout_with_spent_token_revokes_the_session(
     await assert_session_revoked(client, app, rotated)
 
 
-async def test_logout_leaves_other_sessions_alone(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_logout_leaves_other_sessions_alone(client: httpx.AsyncClient, app: FastAPI) -> None:
     account, tokens = await register_and_login(client, app)
     other = await login(client, app, email=account.email)
     await logout(client, app, tokens["refresh_token"])
     assert await session_works(client, app, other)
 
 
-async def test_logout_with_unknown_token_gives_204(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_logout_with_unknown_token_gives_204(client: httpx.AsyncClient, app: FastAPI) -> None:
     assert (await logout(client, app, "no-such-token")).status_code == 204
 
 
@@ -77,18 +73,14 @@ async def test_logout_all_revokes_every_session_at_once(
     await assert_session_revoked(client, app, second)
 
 
-async def test_logout_all_leaves_other_users_alone(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_logout_all_leaves_other_users_alone(client: httpx.AsyncClient, app: FastAPI) -> None:
     _, mine = await register_and_login(client, app)
     _, theirs = await register_and_login(client, app)
     await client.post(url(app, "logout_all"), headers=bearer(mine))
     assert await session_works(client, app, theirs)
 
 
-async def test_logout_all_without_token_gives_401(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_logout_all_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
     response = await client.post(url(app, "logout_all"))
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

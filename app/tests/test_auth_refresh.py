@@ -111,7 +111,9 @@ async def test_replay_with_zero_grace_period_revokes_the_session(
     async with client_of(strict_app) as strict_client:
         _, tokens = await register_and_login(strict_client, strict_app)
         rotated = (await refresh(strict_client, strict_app, tokens["refresh_token"])).json()
-        assert (await refresh(strict_client, strict_app, tokens["refresh_token"])).status_code == 400
+        assert (
+            await refresh(strict_client, strict_app, tokens["refresh_token"])
+        ).status_code == 400
         await assert_session_revoked(strict_client, strict_app, rotated)
 
 
@@ -140,17 +142,13 @@ async def test_expired_token_gives_400(
 
 
 @pytest.mark.parametrize("token", ["unknown-token", "x" * 1024, "\U0001f600"])
-async def test_unknown_token_gives_400(
-    client: httpx.AsyncClient, app: FastAPI, token: str
-) -> None:
+async def test_unknown_token_gives_400(client: httpx.AsyncClient, app: FastAPI, token: str) -> None:
     response = await refresh(client, app, token)
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
-async def test_token_of_revoked_session_gives_400(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_token_of_revoked_session_gives_400(client: httpx.AsyncClient, app: FastAPI) -> None:
     _, tokens = await register_and_login(client, app)
     assert (await client.post(url(app, "logout_all"), headers=bearer(tokens))).status_code == 204
     assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400

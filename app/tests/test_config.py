@@ -22,7 +22,7 @@ def production(**overrides: Any) -> Settings:
         "security": Security(jwt_secret_key=STRONG_SECRET),
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def test_production_accepts_a_strong_secret_and_a_database_url() -> None:
@@ -55,12 +55,12 @@ def test_production_reads_its_settings_from_the_environment(
     monkeypatch.setenv("DATABASE__URL", DATABASE_URL)
     monkeypatch.setenv("SECURITY__JWT_SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("SECURITY__ACCESS_TOKEN_EXPIRE_SECS", "60")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.environment == "production"
     assert settings.security.access_token_expire_secs == 60
     monkeypatch.delenv("SECURITY__JWT_SECRET_KEY")
     with pytest.raises(ValidationError):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 def test_get_settings_is_built_once() -> None:
@@ -68,9 +68,7 @@ def test_get_settings_is_built_once() -> None:
 
 
 def local(data_dir: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, environment="local", data_dir=data_dir, security=Security()
-    )
+    return Settings(_env_file=None, environment="local", data_dir=data_dir, security=Security())
 
 
 def test_local_secret_is_generated_once_and_reused(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from app.tests.factories import url
 
 
 def embedded_settings() -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None,
         environment="test",
         database=Database(url=None),

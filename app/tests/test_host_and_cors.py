@@ -59,11 +59,9 @@ async def test_star_allows_every_host(make_settings: Callable[..., Settings], ho
 
 
 @pytest.fixture
-def cors_app(
-    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
-) -> FastAPI:
+def cors_app(make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     monkeypatch.setenv("SECURITY__BACKEND_CORS_ORIGINS", f'["{FRONTEND}"]')
-    origins = Settings(_env_file=None).security.backend_cors_origins  # type: ignore[call-arg]
+    origins = Settings(_env_file=None).security.backend_cors_origins
     assert origins == [FRONTEND]
     return create_app(make_settings(backend_cors_origins=origins))
 

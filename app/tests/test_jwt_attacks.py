@@ -143,9 +143,7 @@ async def test_non_uuid_subject_or_session_is_refused(
     await assert_refused(client, app, sign({**claims, claim: value}))
 
 
-async def test_session_of_another_user_is_refused(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_session_of_another_user_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
     mine = await live_claims(client, app)
     theirs = await live_claims(client, app)
     await assert_refused(client, app, sign({**mine, "sid": theirs["sid"]}))

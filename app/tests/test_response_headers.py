@@ -26,7 +26,7 @@ async def test_valid_request_id_is_echoed(
 async def test_invalid_request_id_is_replaced(
     client: httpx.AsyncClient, app: FastAPI, request_id: bytes
 ) -> None:
-    response = await client.get(url(app, "live"), headers={"X-Request-ID": request_id})
+    response = await client.get(url(app, "live"), headers={b"X-Request-ID": request_id})
     assert NEW_REQUEST_ID.fullmatch(response.headers["x-request-id"])
 
 

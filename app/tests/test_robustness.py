@@ -72,7 +72,7 @@ async def test_nasty_string_in_any_field_gives_4xx(
     assert_client_error(await send_json(client, app, method, name, content, auth))
 
 
-WRONG_TYPES = [None, 12345, 1.5, True, [], {}, ["x"]]
+WRONG_TYPES: list[object] = [None, 12345, 1.5, True, [], {}, ["x"]]
 
 
 @pytest.mark.parametrize("value", WRONG_TYPES, ids=repr)
@@ -92,9 +92,7 @@ async def test_wrong_json_type_in_any_field_gives_422(
     assert response.status_code == 422
 
 
-BODY_CASES = [
-    pytest.param(method, name, auth, id=name) for method, name, _, auth in JSON_BODIES
-]
+BODY_CASES = [pytest.param(method, name, auth, id=name) for method, name, _, auth in JSON_BODIES]
 
 
 @pytest.mark.parametrize(
@@ -172,9 +170,7 @@ async def test_lone_surrogate_gives_the_standard_422_body(
     assert error["input"] == "abc\ud800"
 
 
-async def test_absurd_query_parameters_are_ignored(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_absurd_query_parameters_are_ignored(client: httpx.AsyncClient, app: FastAPI) -> None:
     _, tokens = await register_and_login(client, app)
     response = await client.get(
         url(app, "read_current_user"),

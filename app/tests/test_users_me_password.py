@@ -74,9 +74,7 @@ async def test_change_password_revokes_the_other_sessions(
     await assert_session_revoked(client, app, other)
 
 
-async def test_new_password_may_equal_the_old_one(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_new_password_may_equal_the_old_one(client: httpx.AsyncClient, app: FastAPI) -> None:
     account, tokens = await register_and_login(client, app)
     response = await change_password(client, app, tokens, new=DEFAULT_PASSWORD)
     assert response.status_code == 204
