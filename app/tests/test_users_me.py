@@ -1,5 +1,6 @@
 """GET and DELETE /users/me."""
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -10,12 +11,14 @@ from fastapi import FastAPI
 from app.api import api_messages
 from app.tests.factories import (
     bearer,
+    claims_of,
     logout,
     read_me,
     refresh,
     register,
     register_and_login,
     url,
+    wait_for_lock_waiter,
 )
 
 
@@ -87,6 +90,30 @@ async def test_delete_me_gives_204_and_removes_account_and_sessions(
     assert await db.fetchval("SELECT count(*) FROM refresh_tokens") == 0
     assert_unauthorized(await read_me(client, app, tokens))
     assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+
+
+async def test_delete_me_while_a_refresh_holds_its_token_succeeds(
+    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+) -> None:
+    _, tokens = await register_and_login(client, app)
+    session_id = uuid.UUID(claims_of(tokens)["sid"])
+    # The connection plays a concurrent refresh, taking the locks in its
+    # order: the refresh token row, then the session row its successor names.
+    transaction = db.transaction()
+    await transaction.start()
+    try:
+        await db.execute("SELECT FROM refresh_tokens WHERE session_id = $1 FOR UPDATE", session_id)
+        deleting = asyncio.create_task(
+            client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
+        )
+        await wait_for_lock_waiter(db)
+        await db.execute(
+            "SELECT FROM user_sessions WHERE session_id = $1 FOR KEY SHARE", session_id
+        )
+    finally:
+        await transaction.commit()
+    assert (await deleting).status_code == 204
+    assert await db.fetchval("SELECT count(*) FROM users") == 0
 
 
 async def test_deleted_email_can_register_again(client: httpx.AsyncClient, app: FastAPI) -> None:
