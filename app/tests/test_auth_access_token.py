@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app.api import api_messages
 from app.tests.factories import (
     DEFAULT_PASSWORD,
+    assert_session_revoked,
     claims_of,
     login,
     refresh,
@@ -374,3 +375,13 @@ async def test_refresh_grant_token_then_works_on_refresh_endpoint(
     _, tokens = await register_and_login(client, app)
     rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
     assert (await refresh(client, app, rotated["refresh_token"])).status_code == 200
+
+
+async def test_refresh_grant_replay_after_grace_period_revokes_the_session(
+    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+) -> None:
+    _, tokens = await register_and_login(client, app)
+    rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
+    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
+    assert (await refresh_grant(client, app, tokens["refresh_token"])).status_code == 400
+    await assert_session_revoked(client, app, rotated)

@@ -33,6 +33,24 @@ async def test_register_returns_201_with_the_user(client: httpx.AsyncClient, app
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
 
 
+async def test_register_ignores_privilege_fields_sent_by_the_client(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    response = await client.post(
+        url(app, "register_new_user"),
+        json={
+            "email": new_email(),
+            "password": DEFAULT_PASSWORD,
+            "is_superuser": True,
+            "is_active": False,
+            "user_id": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 201
+    assert response.json()["is_superuser"] is False
+    assert response.json()["is_active"] is True
+
+
 async def test_register_stores_an_argon2id_hash_not_the_password(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:

@@ -123,6 +123,11 @@ async def test_past_exp_is_refused(client: httpx.AsyncClient, app: FastAPI) -> N
     await assert_refused(client, app, sign({**claims, "iat": now - 120, "exp": now - 60}))
 
 
+async def test_future_iat_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
+    claims = await live_claims(client, app)
+    await assert_refused(client, app, sign({**claims, "iat": int(time.time()) + 3600}))
+
+
 @pytest.mark.parametrize("missing", ["iss", "sub", "iat", "exp", "jti", "sid"])
 async def test_missing_claim_is_refused(
     client: httpx.AsyncClient, app: FastAPI, missing: str
