@@ -123,7 +123,17 @@ async def test_default_limit_is_one_mebibyte(client: httpx.AsyncClient, app: Fas
     assert over.status_code == 413
 
 
-async def test_client_gone_before_its_body_gives_no_500(app: FastAPI) -> None:
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("register_new_user", b"application/json"),
+        ("login_access_token", b"application/x-www-form-urlencoded"),
+        ("login_access_token", b"multipart/form-data; boundary=b"),
+    ],
+)
+async def test_client_gone_before_its_body_gives_no_500(
+    app: FastAPI, name: str, content_type: bytes
+) -> None:
     # Driven through ASGI by hand: the client disconnects instead of sending.
     sent: list[Message] = []
 
@@ -133,17 +143,18 @@ async def test_client_gone_before_its_body_gives_no_500(app: FastAPI) -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
+    path = url(app, name)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": url(app, "register_new_user"),
-        "raw_path": url(app, "register_new_user").encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"content-type", b"application/json")],
+        "headers": [(b"host", b"localhost"), (b"content-type", content_type)],
         "client": ("127.0.0.1", 1234),
         "server": ("localhost", 80),
     }
