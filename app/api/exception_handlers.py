@@ -78,13 +78,26 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return database_unavailable_response()
 
 
+def _renderable(error: dict[str, Any]) -> dict[str, Any]:
+    """A 422 error entry, its echoed input dropped if JSON cannot carry it.
+
+    Python's JSON parser accepts `NaN` and `Infinity`, which JSON output
+    refuses: echoing them back would fail with a 500.
+    """
+    try:
+        json.dumps(error, allow_nan=False)
+    except ValueError:
+        return {**error, "input": None}
+    return error
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         """FastAPI's standard 422 body, rendered so that it never fails (AsciiJSONResponse)."""
         return AsciiJSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"detail": jsonable_encoder(exc.errors())},
+            content={"detail": [_renderable(error) for error in jsonable_encoder(exc.errors())]},
         )
 
     @app.exception_handler(OAuth2RequestError)

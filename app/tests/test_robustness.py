@@ -97,7 +97,21 @@ BODY_CASES = [pytest.param(method, name, auth, id=name) for method, name, _, aut
 
 @pytest.mark.parametrize(
     "content",
-    [b"{", b"not json", b'{"a": }', b"\xff\xfe\x00", b"[]", b'"string"', b"42", b"null"],
+    [
+        b"{",
+        b"not json",
+        b'{"a": }',
+        b"\xff\xfe\x00",
+        b"[]",
+        b'"string"',
+        b"42",
+        b"null",
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the parser's recursion limit
+        b'{"refresh_token": ' + b"9" * 5_000 + b"}",  # more digits than int() takes
+        b"-Infinity",
+        b'{"refresh_token": NaN}',
+    ],
+    ids=lambda content: repr(content[:16]),
 )
 @pytest.mark.parametrize(("method", "name", "auth"), BODY_CASES)
 async def test_invalid_or_non_object_json_gives_4xx(
@@ -154,6 +168,20 @@ async def test_nul_in_a_password_gives_422_with_a_clear_detail(
     )
     assert response.status_code == 422
     assert api_messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
+
+
+async def test_nan_in_a_field_gives_422_without_echoing_it(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    response = await client.post(
+        url(app, "refresh_token"),
+        content=b'{"refresh_token": NaN}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "refresh_token"]
+    assert error["input"] is None
 
 
 async def test_lone_surrogate_gives_the_standard_422_body(
