@@ -1,5 +1,6 @@
 """POST /auth/register: 201 User, 409 duplicate email, 422 invalid email or password."""
 
+import asyncio
 import uuid
 from datetime import datetime
 
@@ -75,6 +76,15 @@ async def test_register_same_email_in_other_case_gives_409(
     account = await register(client, app, email=f"Mixed-{uuid.uuid4().hex[:8]}@Example.com")
     response = await post_register(client, app, account.email.upper())
     assert response.status_code == 409
+
+
+async def test_concurrent_registrations_of_one_email_let_exactly_one_win(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    email = new_email()
+    variants = [email, email.upper(), email.title(), email, email.upper()]
+    responses = await asyncio.gather(*(post_register(client, app, v) for v in variants))
+    assert sorted(response.status_code for response in responses) == [201, 409, 409, 409, 409]
 
 
 async def test_database_refuses_email_differing_only_in_case(

@@ -43,13 +43,24 @@ async def test_read_me_without_token_gives_401(client: httpx.AsyncClient, app: F
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Basic dXNlcjpwYXNz", "bearer", "Bearer  "],
+    [
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Bearer a.b.c",
+        "Basic dXNlcjpwYXNz",
+        "bearer",
+        "Bearer  ",
+        "Bearer " + "x" * 10_000,
+        "Bearer \xff\xfe",
+        "Bearer e30.e30.e30",  # {} . {} . {}
+        "Bearer W10.W10.",  # [] . [] (a payload that is not an object)
+    ],
 )
 async def test_read_me_with_malformed_token_gives_401(
     client: httpx.AsyncClient, app: FastAPI, authorization: str
 ) -> None:
     response = await client.get(
-        url(app, "read_current_user"), headers={"Authorization": authorization}
+        url(app, "read_current_user"), headers={b"Authorization": authorization.encode("latin-1")}
     )
     assert_unauthorized(response)
 
