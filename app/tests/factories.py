@@ -66,6 +66,11 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
+async def post_token(client: httpx.AsyncClient, app: FastAPI, **kwargs: Any) -> httpx.Response:
+    """POST to the OAuth2 token endpoint; `kwargs` as for httpx (`data=`, `files=`, ...)."""
+    return await client.post(url(app, "login_access_token"), **kwargs)
+
+
 async def refresh(client: httpx.AsyncClient, app: FastAPI, refresh_token: str) -> httpx.Response:
     return await client.post(url(app, "refresh_token"), json={"refresh_token": refresh_token})
 

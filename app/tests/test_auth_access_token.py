@@ -4,7 +4,6 @@ import asyncio
 import hashlib
 import time
 import uuid
-from typing import Any
 
 import asyncpg
 import httpx
@@ -14,22 +13,15 @@ from fastapi import FastAPI
 
 from app.api import api_messages
 from app.tests.factories import (
-    DEFAULT_PASSWORD,
-    assert_session_revoked,
     claims_of,
     login,
-    refresh,
+    post_token,
     register,
     register_and_login,
-    url,
     wait_for_lock_waiter,
 )
 
 INVALID_GRANT = {"detail": api_messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
-
-
-async def post_token(client: httpx.AsyncClient, app: FastAPI, **kwargs: Any) -> httpx.Response:
-    return await client.post(url(app, "login_access_token"), **kwargs)
 
 
 async def test_password_grant_returns_the_tokens_object(
@@ -236,152 +228,3 @@ async def test_account_deleted_during_login_gives_invalid_grant(
     response = await login_task
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {},
-        {"username": "someone@example.com"},
-        {"password": DEFAULT_PASSWORD},
-        {"grant_type": "password", "username": "", "password": DEFAULT_PASSWORD},
-        {"grant_type": "refresh_token"},
-    ],
-)
-async def test_missing_fields_give_invalid_request(
-    client: httpx.AsyncClient, app: FastAPI, data: dict[str, str]
-) -> None:
-    response = await post_token(client, app, data=data)
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-    assert response.headers["cache-control"] == "no-store"
-
-
-async def test_json_body_gives_invalid_request(client: httpx.AsyncClient, app: FastAPI) -> None:
-    response = await post_token(
-        client, app, json={"username": "someone@example.com", "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": api_messages.MALFORMED_TOKEN_REQUEST,
-        "error": "invalid_request",
-    }
-
-
-async def test_missing_content_type_gives_invalid_request(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await post_token(client, app, content=b"username=a&password=b")
-    assert response.json()["error"] == "invalid_request"
-
-
-async def test_duplicate_field_gives_invalid_request(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client,
-        app,
-        content=f"username={account.email}&password=x&password={account.password}".encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-async def test_file_upload_gives_invalid_request(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client,
-        app,
-        data={"username": account.email},
-        files={"password": ("password.txt", account.password.encode(), "text/plain")},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-async def test_malformed_multipart_gives_invalid_request(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await post_token(
-        client, app, content=b"garbage", headers={"Content-Type": "multipart/form-data"}
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-async def test_too_many_fields_give_invalid_request(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    fields = {f"field{number}": "x" for number in range(25)}
-    response = await post_token(client, app, files={k: (None, v) for k, v in fields.items()})
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-@pytest.mark.parametrize("grant_type", ["client_credentials", "authorization_code", ""])
-async def test_other_grant_type_gives_unsupported_grant_type(
-    client: httpx.AsyncClient, app: FastAPI, grant_type: str
-) -> None:
-    response = await post_token(
-        client, app, data={"grant_type": grant_type, "username": "a@b.co", "password": "x"}
-    )
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": api_messages.UNSUPPORTED_GRANT_TYPE,
-        "error": "unsupported_grant_type",
-    }
-
-
-async def refresh_grant(
-    client: httpx.AsyncClient, app: FastAPI, refresh_token: str
-) -> httpx.Response:
-    return await post_token(
-        client, app, data={"grant_type": "refresh_token", "refresh_token": refresh_token}
-    )
-
-
-async def test_refresh_grant_rotates_within_the_session(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    response = await refresh_grant(client, app, tokens["refresh_token"])
-    assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-store"
-    rotated = response.json()
-    assert rotated["token_type"] == "bearer"
-    assert rotated["refresh_token"] != tokens["refresh_token"]
-    assert claims_of(rotated)["sid"] == claims_of(tokens)["sid"]
-    assert rotated["expires_at"] == claims_of(rotated)["exp"]
-
-
-async def test_refresh_grant_with_spent_token_gives_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 200
-    response = await refresh_grant(client, app, tokens["refresh_token"])
-    assert response.status_code == 400
-    assert response.json() == {
-        "detail": api_messages.INVALID_REFRESH_TOKEN,
-        "error": "invalid_grant",
-    }
-
-
-async def test_refresh_grant_token_then_works_on_refresh_endpoint(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
-    assert (await refresh(client, app, rotated["refresh_token"])).status_code == 200
-
-
-async def test_refresh_grant_replay_after_grace_period_revokes_the_session(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
-    assert (await refresh_grant(client, app, tokens["refresh_token"])).status_code == 400
-    await assert_session_revoked(client, app, rotated)
