@@ -121,10 +121,13 @@ async def test_refresh_gets_503_during_outage_and_recovers(outage: Outage) -> No
     spare = await login(outage.client, outage.app, email=outage.email)
     await outage.proxy.stop()
     refresh_url = url(outage.app, "refresh_token")
+    started = time.monotonic()
     response = await outage.client.post(
         refresh_url, json={"refresh_token": outage.tokens["refresh_token"]}
     )
+    assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
+    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
     response = await outage.client.post(refresh_url, json={"refresh_token": spare["refresh_token"]})
     assert response.status_code == 200
@@ -140,3 +143,17 @@ async def test_ready_gets_503_during_outage_and_recovers(outage: Outage) -> None
     assert response.json() == {"status": "unavailable"}
     await outage.proxy.start()
     assert (await outage.client.get(ready_url)).json() == {"status": "ok"}
+
+
+async def test_service_starts_while_the_database_is_down(
+    make_settings: Callable[..., Settings], server_url: URL, database_url: URL
+) -> None:
+    proxy = TcpProxy(server_url)
+    await proxy.start()
+    await proxy.stop()
+    async with running_app(make_settings(database=proxy.url(database_url))) as application:
+        async with client_of(application) as client:
+            assert (await client.get(url(application, "ready"))).status_code == 503
+            await proxy.start()
+            assert (await client.get(url(application, "ready"))).status_code == 200
+        await proxy.stop()
