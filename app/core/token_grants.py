@@ -96,9 +96,10 @@ async def refresh_grant(
         )
     except asyncpg.DeadlockDetectedError:
         # The session is being deleted (with its user) while this request
-        # runs: the rotation holds the token row and waits for the session
-        # row, the deletion holds the session row and waits for the token row,
-        # and PostgreSQL fails one of the two. (A foreign-key violation cannot
+        # runs, by a deletion that takes the session row before its tokens
+        # (a cascade from `users`; accounts.delete_user avoids that order):
+        # the rotation holds the token row and waits for the session row, and
+        # PostgreSQL fails one of the two. (No foreign-key violation can
         # happen here: deleting the session must first take the token row.)
         rotated = None
     if rotated is None:
