@@ -1,6 +1,7 @@
 """Every error message the API returns, in one place (clients may match on them)."""
 
 EMAIL_ALREADY_REGISTERED = "A user with this email is already registered"
+NUL_CHARACTER = "Text must not contain the NUL character"
 PASSWORD_TOO_COMMON = "This password is too common; choose one that is harder to guess"
 INCORRECT_EMAIL_OR_PASSWORD = "Incorrect email or password"
 INVALID_REFRESH_TOKEN = "Refresh token is invalid, expired, spent or revoked"

@@ -1,4 +1,4 @@
-"""Exception handlers: OAuth2 errors, and 503 (never 500) while the database is away."""
+"""Exception handlers: OAuth2 errors, 422s that always render, 503 (never 500) for the database."""
 
 import logging
 

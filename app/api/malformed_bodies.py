@@ -32,9 +32,23 @@ class AsciiJSONResponse(JSONResponse):
         return text.encode()
 
 
+def _renderable(error: dict[str, Any]) -> dict[str, Any]:
+    """A 422 error entry, its echoed input dropped if JSON cannot carry it.
+
+    Python's JSON parser accepts `NaN` and `Infinity`, which JSON output
+    refuses: echoing them back would fail with a 500.
+    """
+    try:
+        json.dumps(error, allow_nan=False)
+    except ValueError:
+        return {**error, "input": None}
+    return error
+
+
 async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's standard 422 body, rendered so that it cannot fail."""
-    return AsciiJSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})
+    errors = [_renderable(error) for error in jsonable_encoder(exc.errors())]
+    return AsciiJSONResponse(status_code=422, content={"detail": errors})
 
 
 async def http_error(request: Request, exc: HTTPException) -> Response:

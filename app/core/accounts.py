@@ -4,11 +4,11 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import User
+from app.models import RefreshToken, User, UserSession
 
 MAX_EMAIL_LENGTH = 254
 
@@ -83,6 +83,15 @@ async def change_password_hash(
 
 
 async def delete_user(*, session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Sessions and refresh tokens go with the user (ON DELETE CASCADE)."""
+    """Sessions and refresh tokens go with the user (ON DELETE CASCADE).
+
+    The refresh tokens are deleted first, so that rows are locked in the order
+    a refresh locks them (its token, then the session its successor names).
+    Deleting the user alone would lock the session first, then wait for the
+    token a concurrent refresh holds while that refresh waits for the
+    session: a deadlock that PostgreSQL breaks by failing this deletion.
+    """
+    user_sessions = select(UserSession.session_id).where(UserSession.user_id == user_id)
+    await session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(user_sessions)))
     await session.execute(delete(User).where(User.user_id == user_id))
     await session.commit()

@@ -93,8 +93,13 @@ async def refresh_grant(
             successor_hash=successor_hash,
             successor_expires_at=successor_expires_at,
         )
-    except asyncpg.ForeignKeyViolationError:
-        # The session was deleted (with its user) while this request ran.
+    except asyncpg.DeadlockDetectedError:
+        # The session is being deleted (with its user) while this request
+        # runs, by a deletion that takes the session row before its tokens
+        # (a cascade from `users`; accounts.delete_user avoids that order):
+        # the rotation holds the token row and waits for the session row, and
+        # PostgreSQL fails one of the two. (No foreign-key violation can
+        # happen here: deleting the session must first take the token row.)
         rotated = None
     if rotated is None:
         revoked = await sessions.revoke_session_if_replayed(

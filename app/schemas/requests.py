@@ -1,8 +1,8 @@
 """Request bodies."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StrictBool, field_validator
 
 from app.api import api_messages
 from app.core.security.common_passwords import is_common_password
@@ -27,7 +27,14 @@ NewPassword = Annotated[
 
 
 class BaseRequest(BaseModel):
-    pass
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        # No email, password or token contains NUL, PostgreSQL text cannot
+        # hold it, and API.md asks for a 4xx: refused in every string field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(api_messages.NUL_CHARACTER)
+        return value
 
 
 class UserCreateRequest(BaseRequest):

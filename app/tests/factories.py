@@ -1,11 +1,14 @@
 """Helpers that make users and sessions through the API, as a client would."""
 
+import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
+import jwt
 from fastapi import FastAPI
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -77,3 +80,59 @@ async def superuser_and_tokens(
     account, tokens = await register_and_login(client, app)
     await promote_to_superuser(db, account)
     return account, tokens
+
+
+async def post_token(client: httpx.AsyncClient, app: FastAPI, **kwargs: Any) -> httpx.Response:
+    """POST to the OAuth2 token endpoint; `kwargs` as for httpx (`data=`, `files=`, ...)."""
+    return await client.post(url(app, "login_access_token"), **kwargs)
+
+
+async def refresh(client: httpx.AsyncClient, app: FastAPI, refresh_token: str) -> httpx.Response:
+    return await client.post(url(app, "refresh_token"), json={"refresh_token": refresh_token})
+
+
+async def read_me(
+    client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]
+) -> httpx.Response:
+    return await client.get(url(app, "read_current_user"), headers=bearer(tokens))
+
+
+async def logout(client: httpx.AsyncClient, app: FastAPI, refresh_token: str) -> httpx.Response:
+    return await client.post(url(app, "logout"), json={"refresh_token": refresh_token})
+
+
+def claims_of(tokens: dict[str, Any]) -> dict[str, Any]:
+    """The access token's claims, read without checking the signature."""
+    decoded: dict[str, Any] = jwt.decode(
+        tokens["access_token"], options={"verify_signature": False}
+    )
+    return decoded
+
+
+async def session_works(client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]) -> bool:
+    """Whether the session's access token is accepted (without spending its refresh token)."""
+    response = await read_me(client, app, tokens)
+    assert response.status_code in {200, 401}, response.text
+    return response.status_code == 200
+
+
+async def assert_session_revoked(
+    client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]
+) -> None:
+    """Its access token gets 401 and its refresh token 400."""
+    assert (await read_me(client, app, tokens)).status_code == 401
+    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+
+
+async def wait_for_lock_waiter(db: asyncpg.Connection, timeout_secs: float = 10.0) -> None:
+    """Return once another connection to this database waits on a row lock."""
+    deadline = time.monotonic() + timeout_secs
+    while time.monotonic() < deadline:
+        waiting = await db.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no request waited on the lock")

@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.api import api_messages
 from app.api.deps import (
@@ -74,9 +76,16 @@ async def read_token_form(request: Request) -> dict[str, str]:
         raise OAuth2RequestError("invalid_request", api_messages.MALFORMED_TOKEN_REQUEST)
     try:
         form = await request.form(max_files=0, max_fields=20)
-    except HTTPException as error:
-        if error.status_code == status.HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+    # Starlette raises its own HTTPException for a malformed form (too many
+    # files or fields, no boundary); FastAPI's is a subclass, so catching
+    # FastAPI's alone let those through as plain 400s without `error`.
+    except StarletteHTTPException as error:
+        if error.status_code == status.HTTP_413_CONTENT_TOO_LARGE:
             raise
+        raise OAuth2RequestError("invalid_request", api_messages.MALFORMED_TOKEN_REQUEST) from error
+    except ClientDisconnect as error:
+        # The client left before its form arrived: as FastAPI does for JSON
+        # bodies, a 400 (that nobody reads) rather than an unhandled error.
         raise OAuth2RequestError("invalid_request", api_messages.MALFORMED_TOKEN_REQUEST) from error
     fields: dict[str, str] = {}
     for key, value in form.multi_items():

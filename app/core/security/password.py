@@ -49,7 +49,7 @@ class PasswordHashing:
             self._hasher.verify(password_hash or self._dummy_hash, _utf8(password))
         except (VerificationError, InvalidHashError):
             return False, None
-        if password_hash is None:
+        if password_hash is None:  # pragma: no cover - needs a guess of the dummy's random password
             return False, None
         # Hashes made with weaker parameters are upgraded at a successful login.
         if self._hasher.check_needs_rehash(password_hash):

@@ -89,7 +89,7 @@ async def test_reset_for_an_account_deactivated_meanwhile_is_refused(
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("token", ["unknown", "", "\u0000", "x" * 1024])
+@pytest.mark.parametrize("token", ["unknown", "", "x" * 1024])
 async def test_unknown_token_is_refused(
     mail_client: httpx.AsyncClient, mail_app: FastAPI, token: str
 ) -> None:
@@ -106,8 +106,9 @@ async def test_unknown_token_is_refused(
         {"token": "t"},
         {"token": "x" * 1025, "new_password": NEW_PASSWORD},
         {"token": 5, "new_password": NEW_PASSWORD},
+        {"token": "\u0000", "new_password": NEW_PASSWORD},
     ],
-    ids=["short", "long", "common", "missing", "long-token", "number"],
+    ids=["short", "long", "common", "missing", "long-token", "number", "nul"],
 )
 async def test_bad_reset_request_is_422(
     mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox, body: dict[str, Any]
