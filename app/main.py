@@ -1,5 +1,6 @@
 """The application: `create_app()` for tests and servers, `app` for `uvicorn app.main:app`."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database = await open_database(url, settings.database)
     app.state.password_hashing = PasswordHashing(settings.security)
     app.state.access_tokens = create_access_tokens(settings)
+    # What is loaded by now (modules, routes, schemas) lives as long as the
+    # process: take it out of the cyclic garbage collector's sight, so that a
+    # full collection scans only what requests allocate. Before this, each
+    # full collection paused the event loop for tens of milliseconds, and
+    # made the p99 latency of every endpoint.
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
