@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run migrate revision test lint format typecheck clean
+.PHONY: help install run migrate revision test lint format typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,13 @@ format: install ## Format and autofix with ruff
 
 typecheck: install ## mypy --strict
 	$(RUN) mypy
+
+bench: install ## Load-test the service against a raw ASGI ceiling (WORKERS=1 DURATION=10); results in bench/results/
+	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ] \
+		|| apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
+		|| echo "Could not install wrk: the asyncio client will drive the load."
+	$(RUN) python -m bench
 
 clean: ## Remove the virtualenv, tool venv and caches (keeps .data/)
 	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -17,7 +17,14 @@ from bench.config import PROJECT_DIR
 
 STARTUP_TIMEOUT_SECS = 60.0
 # The same flags as the Dockerfile's CMD, plus the port and worker count.
-PRODUCTION_FLAGS = ("--no-access-log", "--loop", "uvloop", "--http", "httptools")
+PRODUCTION_FLAGS = (
+    "--proxy-headers",
+    "--no-access-log",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+)
 
 
 @dataclass(frozen=True, slots=True)
