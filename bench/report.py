@@ -93,7 +93,7 @@ def markdown(report: Report) -> str:
         )
     f = report.figures()
     lines += [
-        f"| raw Argon2id verifications/s (same parameters and threads) | - "
+        f"| raw Argon2id verifications/s (same parameters, threads x workers) | - "
         f"| {report.argon2_per_sec:,.1f} | | | | | | |",
         "",
         f"- /users/me: {f['me_over_ceiling_rps']:.2f} of the ceiling's req/s (medians), p99 "
