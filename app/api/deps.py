@@ -49,9 +49,9 @@ def services_of(request: Request) -> Services:
 
 
 # These accessors are `async def` on purpose: FastAPI runs a plain `def`
-# dependency in a worker thread, and the thread hop (two queue handoffs and a
-# wake-up of the event loop) cost more than the whole database query of
-# `GET /users/me`. They do no I/O, so running them on the loop blocks nothing.
+# dependency in a worker thread, and on `GET /users/me` its two thread hops
+# (queue handoffs, waking the event loop) took more time than its database
+# query. They do no I/O, so running them on the loop blocks nothing.
 
 
 async def get_settings_of_app(request: Request) -> Settings:

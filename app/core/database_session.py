@@ -62,8 +62,8 @@ async def keep_session_state(connection: asyncpg.Connection) -> None:
     """The pool's reset hook: nothing beyond what asyncpg always does.
 
     By default asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL;
-    UNLISTEN *; RESET ALL` each time a connection goes back to the pool: one
-    more round trip per request, which made `GET /users/me` a third slower.
+    UNLISTEN *; RESET ALL` each time a connection goes back to the pool: a
+    second round trip to the database for every one-query request.
     The pool's queries are single statements that leave no session state
     behind (no SET, LISTEN, cursor or advisory lock), and asyncpg still rolls
     back an open transaction and drops listeners before calling this hook.

@@ -58,7 +58,7 @@ class AccessTokens:
         A token that passed every check once is remembered (the last
         VERIFIED_TOKENS_KEPT of them, keyed by the exact token string), so
         that the many requests a client makes with one token pay the
-        signature and JSON work once: it was a sixth of the CPU of
+        signature and JSON work once: it was about a sixth of the CPU of
         `GET /users/me`. Only `exp` can turn a valid token invalid as time
         passes (`iat` and `nbf` only become more valid), and it is checked
         again on every call, as PyJWT does (expired when `exp <= now`).
