@@ -18,11 +18,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.core.config import Security
 
-# Added to the niceness of the hashing threads: +5 gives them a third of the
-# scheduling weight of the event loop and of PostgreSQL, so a flood of logins
-# slows logins down, not every other request. Alone they still get all the
-# CPU the machine has spare, so login throughput hardly changes.
-HASHING_THREAD_NICENESS = 5
+# Added to the niceness of the hashing threads: +10 gives them a tenth of the
+# scheduling weight of the event loop and of PostgreSQL, so that when the CPU
+# runs short a flood of logins slows logins down, not every other request
+# (with 1 worker on 2 cores, /users/me kept 0.53-0.65 of its requests/s
+# during a login flood at +5, 0.77-0.79 at +10). Hashing still gets every
+# idle core, so login throughput changes little while the CPU has room.
+HASHING_THREAD_NICENESS = 10
 
 
 def _yield_cpu_to_requests() -> None:
