@@ -50,4 +50,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # set WEB_CONCURRENCY for more worker processes in one container.
 # FORWARDED_ALLOW_IPS="*" trusts X-Forwarded-For/-Proto from any peer: right
 # when only the reverse proxy can reach the container; narrow it otherwise.
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--no-server-header", "--timeout-graceful-shutdown", "20"]
+# uvloop and httptools named, so that a missing one fails the start instead of
+# silently falling back to the slower pure-Python ones; no uvicorn access log
+# (the app logs one structured line per request itself).
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", \
+     "--no-server-header", "--timeout-graceful-shutdown", "20", \
+     "--no-access-log", "--loop", "uvloop", "--http", "httptools"]

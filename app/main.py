@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,6 +46,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.cursor_signer = CursorSigner(secret=load_jwt_secret(settings))
     app.state.background_jobs = BackgroundJobs()
     pool_sampler = asyncio.create_task(metrics.sample_pools_forever(app.state.database))
+    # What is loaded by now (modules, routes, schemas) lives as long as the
+    # process: take it out of the cyclic garbage collector's sight, so that a
+    # full collection scans only what requests allocate. Before this, each
+    # full collection paused the event loop for tens of milliseconds, and
+    # made the p99 latency of every endpoint.
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

@@ -1,5 +1,6 @@
 """FastAPI dependencies, as `Annotated` aliases so endpoint signatures read as prose."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
@@ -20,22 +21,57 @@ from app.core.security.password import PasswordHashing
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/access-token")
 
 
-def get_settings_of_app(request: Request) -> Settings:
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the endpoints need from the running app (built by the lifespan)."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    access_tokens: AccessTokens
+    password_hashing: PasswordHashing
+
+
+def services_of(request: Request) -> Services:
+    """The app's services, read directly, for the endpoints on the hot paths.
+
+    Not a dependency on purpose: FastAPI resolves each sub-dependency with
+    some eighty Python calls per request (cache key, scopes, generator
+    checks), several times the lookup it wraps. `GET /users/me` and the
+    refresh grant, which every client calls many times a second, take the
+    `Request` (injected for free) and call this instead; elsewhere the
+    `...Dep` aliases below keep signatures readable.
+    """
+    state = request.app.state
+    return Services(
+        settings=state.settings,
+        pool=state.database.pool,
+        access_tokens=state.access_tokens,
+        password_hashing=state.password_hashing,
+    )
+
+
+# These accessors are `async def` on purpose: FastAPI runs a plain `def`
+# dependency in a worker thread, and on `GET /users/me` its two thread hops
+# (queue handoffs, waking the event loop) took more time than its database
+# query. They do no I/O, so running them on the loop blocks nothing.
+
+
+async def get_settings_of_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_pool(request: Request) -> asyncpg.Pool:
+async def get_pool(request: Request) -> asyncpg.Pool:
     pool: asyncpg.Pool = request.app.state.database.pool
     return pool
 
 
-def get_password_hashing(request: Request) -> PasswordHashing:
+async def get_password_hashing(request: Request) -> PasswordHashing:
     hashing: PasswordHashing = request.app.state.password_hashing
     return hashing
 
 
-def get_access_tokens(request: Request) -> AccessTokens:
+async def get_access_tokens(request: Request) -> AccessTokens:
     access_tokens: AccessTokens = request.app.state.access_tokens
     return access_tokens
 
@@ -56,22 +92,21 @@ def _unauthorized() -> HTTPException:
 
 
 async def get_current_user(
-    request: Request,
-    token: Annotated[str, Depends(oauth2_scheme)],
-    access_tokens: AccessTokensDep,
-    pool: PoolDep,
+    token: Annotated[str, Depends(oauth2_scheme)], request: Request
 ) -> sessions.SessionUser:
     """Check the token's signature and claims, then its session and user in one query.
 
     The session check is what makes logout and revocation take effect at once,
     on every replica, instead of when the token expires.
     """
+    # Every request of a signed-in user passes here: see services_of.
+    services = services_of(request)
     try:
-        claims = access_tokens.verify(token)
+        claims = services.access_tokens.verify(token)
     except InvalidAccessTokenError as error:
         raise _unauthorized() from error
     user = await sessions.find_session_user(
-        pool=pool, session_id=claims.session_id, user_id=claims.user_id
+        pool=services.pool, session_id=claims.session_id, user_id=claims.user_id
     )
     if user is None:
         raise _unauthorized()

@@ -85,6 +85,19 @@ def create_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
     )
 
 
+async def keep_session_state(connection: asyncpg.Connection) -> None:
+    """The pool's reset hook: nothing beyond what asyncpg always does.
+
+    By default asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL` each time a connection goes back to the pool: a
+    second round trip to the database for every one-query request.
+    The pool's queries are single statements that leave no session state
+    behind (no SET, LISTEN, cursor or advisory lock), and asyncpg still rolls
+    back an open transaction and drops listeners before calling this hook.
+    Code that changes session state on this pool must undo it itself.
+    """
+
+
 async def open_database(url: URL, settings: DatabaseSettings) -> Database:
     engine = create_engine(url, settings)
     # min_size=0: the service starts (and answers 503) while the database is
@@ -97,6 +110,7 @@ async def open_database(url: URL, settings: DatabaseSettings) -> Database:
         statement_cache_size=settings.statement_cache_size,
         server_settings=server_settings(settings),
         command_timeout=command_timeout(settings),
+        reset=keep_session_state,
     )
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     return Database(engine=engine, pool=pool, sessionmaker=sessionmaker)

@@ -15,6 +15,7 @@ from app.api.deps import (
     PoolDep,
     SessionDep,
     SettingsDep,
+    services_of,
 )
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
 from app.api.throttling import THROTTLED_RESPONSE, ThrottleDep
@@ -178,17 +179,14 @@ async def login_access_token(
 
 @router.post("/refresh-token", responses=OAUTH2_ERRORS)
 async def refresh_token(
-    body: RefreshTokenRequest,
-    response: Response,
-    pool: PoolDep,
-    access_tokens: AccessTokensDep,
-    settings: SettingsDep,
+    body: RefreshTokenRequest, request: Request, response: Response
 ) -> TokenResponse:
     """Spend a refresh token for new tokens in the same session."""
+    services = services_of(request)  # a hot path: see services_of
     tokens = await token_grants.refresh_grant(
-        pool=pool,
-        access_tokens=access_tokens,
-        settings=settings.security,
+        pool=services.pool,
+        access_tokens=services.access_tokens,
+        settings=services.settings.security,
         refresh_token=body.refresh_token,
     )
     return _token_response(response, tokens)
