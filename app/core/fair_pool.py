@@ -8,8 +8,10 @@ against 10 in `make bench`), some requests lost that race again and again:
 GET /users/me had a p99 of 29-31 ms for a median of 7 ms. A semaphore of the
 pool's size in front of it admits requests in arrival order (asyncio's
 `Semaphore` never lets a newcomer pass a waiter), so a request reaches the
-queue only when a connection is free for it: p99 12.6-14.3 ms for a median
-of 9.5 ms, measured the same way.
+queue only when a connection is free for it: p99 11-13 ms for a median of
+9 ms. The price: a request that finds every connection busy waits one more
+turn of the event loop, and /users/me went from 0.49 to 0.44-0.45 of the
+ceiling's requests/s.
 """
 
 import asyncio
