@@ -44,12 +44,13 @@ def _reuse_hash_buffers() -> None:
     size of the first mmapped block freed: after the first hash, buffers came
     from the hashing thread's malloc arena, which kept a freed buffer for the
     next hash. But glibc gives a thread another arena when its own is busy,
-    so over a flood of logins and registrations more and more arenas each
-    kept a buffer: the worker's resident memory reached 180 MiB (100 MiB
+    so over a flood of logins and registrations several arenas could each
+    keep a buffer: the worker's resident memory reached 180 MiB (100 MiB
     idle). One arena (as MALLOC_ARENA_MAX=1) lets whichever thread hashes
     next reuse a freed buffer: the memory stays near idle + `threads` x
-    `memory_kib` (141-144 MiB measured). The hashing threads call malloc
-    twice per hash, so sharing the arena's lock costs nothing measurable.
+    `memory_kib` (141-142 MiB after the same floods). The hashing threads
+    call malloc twice per hash, so sharing the arena's lock costs nothing
+    measurable.
 
     The thresholds are then fixed, as the dynamic ones were after the first
     hash: buffers up to 32 MiB come from the arena, and the free memory at
