@@ -24,6 +24,7 @@ from starlette.requests import Request
 from app.core.config import Database as DatabaseSettings
 from app.core.config import Settings
 from app.core.embedded_postgres import start_embedded_postgres
+from app.core.fair_pool import FairPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +103,17 @@ async def open_database(url: URL, settings: DatabaseSettings) -> Database:
     engine = create_engine(url, settings)
     # min_size=0: the service starts (and answers 503) while the database is
     # down, and connects when it comes back.
-    pool = await asyncpg.create_pool(
+    # FairPool(...) is what asyncpg.create_pool() builds, fair (see
+    # fair_pool.py); the two values below are create_pool()'s defaults.
+    pool = await FairPool(
         asyncpg_dsn(url),
         min_size=0,
         max_size=settings.pool_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         timeout=settings.connect_timeout_secs,
         statement_cache_size=settings.statement_cache_size,
         server_settings=server_settings(settings),

@@ -1,4 +1,4 @@
-"""An access token stops working at its `exp`, also after it was accepted (and remembered)."""
+"""An accepted access token is refused once its `exp` has passed: checked on every request."""
 
 import asyncio
 import time

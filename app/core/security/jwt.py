@@ -1,7 +1,6 @@
 """Access tokens: short-lived JWTs naming their user (`sub`) and session (`sid`)."""
 
 import contextlib
-import functools
 import os
 import secrets
 import time
@@ -14,8 +13,6 @@ import jwt
 from app.core.config import Settings
 
 REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti", "sid")
-# Tokens remembered as verified, per process: about 600 bytes each.
-VERIFIED_TOKENS_KEPT = 4096
 SECRET_FILE_NAME = "jwt_secret"
 
 
@@ -35,8 +32,6 @@ class AccessTokens:
         self._algorithm = algorithm
         self._issuer = issuer
         self._lifetime_secs = lifetime_secs
-        # Per instance (one per app), so that another secret never shares it.
-        self._decode_verified = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(self._decode)
 
     def issue(self, *, user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[str, int]:
         """A signed token and its `exp` (Unix seconds)."""
@@ -55,22 +50,10 @@ class AccessTokens:
     def verify(self, token: str) -> AccessTokenClaims:
         """The claims of a valid token; InvalidAccessTokenError for anything else.
 
-        A token that passed every check once is remembered (the last
-        VERIFIED_TOKENS_KEPT of them, keyed by the exact token string), so
-        that the many requests a client makes with one token pay the
-        signature and JSON work once: it was about a sixth of the CPU of
-        `GET /users/me`. Only `exp` can turn a valid token invalid as time
-        passes (`iat` and `nbf` only become more valid), and it is checked
-        again on every call, as PyJWT does (expired when `exp <= now`).
-        Failures are never remembered. Revocation does not depend on this:
-        the session is looked up in the database on every request.
+        Every call checks the signature and every claim again (`exp` included),
+        nothing is remembered between requests. Revocation does not depend on
+        the token: the session is looked up in the database on every request.
         """
-        claims, expires_at = self._decode_verified(token)
-        if expires_at <= time.time():
-            raise InvalidAccessTokenError
-        return claims
-
-    def _decode(self, token: str) -> tuple[AccessTokenClaims, int]:
         try:
             # Pass `algorithms` explicitly: without it PyJWT would trust the
             # token's own header, and a token signed with "none" (or with the
@@ -82,10 +65,9 @@ class AccessTokens:
                 issuer=self._issuer,
                 options={"require": list(REQUIRED_CLAIMS)},
             )
-            verified = AccessTokenClaims(
+            return AccessTokenClaims(
                 user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"])
             )
-            return verified, int(claims["exp"])
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as error:
             raise InvalidAccessTokenError from error
 
