@@ -92,7 +92,8 @@ def _host_allowed(host_header: bytes | None, allowed_hosts: list[str]) -> bool:
         return True
     if not host_header:
         return False
-    host = host_header.decode("latin-1")
+    # Host names compare without regard to case (RFC 9110 section 4.2.3).
+    host = host_header.decode("latin-1").lower()
     # Strip the port; IPv6 literals keep their brackets: "[::1]:8000" -> "[::1]".
     host = host.rsplit(":", 1)[0] if host.count(":") == 1 or "]:" in host else host
     for pattern in allowed_hosts:
@@ -106,7 +107,7 @@ class HostCheckMiddleware:
 
     def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
         self.app = app
-        self.allowed_hosts = allowed_hosts
+        self.allowed_hosts = [host.lower() for host in allowed_hosts]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

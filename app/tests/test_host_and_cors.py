@@ -28,7 +28,10 @@ async def test_host_outside_allowed_hosts_gives_400(app: FastAPI, host: str) -> 
     assert response.json() == {"detail": api_messages.INVALID_HOST_HEADER}
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:8000", "127.0.0.1", "127.0.0.1:80"])
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "localhost:8000", "127.0.0.1", "127.0.0.1:80", "LocalHost", "LOCALHOST:8000"],
+)
 async def test_allowed_host_with_or_without_port_passes(app: FastAPI, host: str) -> None:
     assert (await get_with_host(app, host)).status_code == 404
 
@@ -37,6 +40,7 @@ async def test_allowed_host_with_or_without_port_passes(app: FastAPI, host: str)
     ("host", "status"),
     [
         ("api.example.com", 404),
+        ("API.Example.COM", 404),
         ("a.b.example.com:8443", 404),
         ("example.com", 400),
         ("evilexample.com", 400),
@@ -48,7 +52,7 @@ async def test_allowed_host_with_or_without_port_passes(app: FastAPI, host: str)
 async def test_wildcard_and_ipv6_allowed_hosts(
     make_settings: Callable[..., Settings], host: str, status: int
 ) -> None:
-    application = create_app(make_settings(allowed_hosts=["*.example.com", "[::1]"]))
+    application = create_app(make_settings(allowed_hosts=["*.Example.com", "[::1]"]))
     assert (await get_with_host(application, host)).status_code == status
 
 
