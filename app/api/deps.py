@@ -128,12 +128,12 @@ async def get_current_superuser(user: CurrentUser) -> sessions.SessionUser:
 CurrentSuperuser = Annotated[sessions.SessionUser, Depends(get_current_superuser)]
 
 
-def get_background_jobs(request: Request) -> BackgroundJobs:
+async def get_background_jobs(request: Request) -> BackgroundJobs:
     jobs: BackgroundJobs = request.app.state.background_jobs
     return jobs
 
 
-def get_cursor_signer(request: Request) -> CursorSigner:
+async def get_cursor_signer(request: Request) -> CursorSigner:
     signer: CursorSigner = request.app.state.cursor_signer
     return signer
 

@@ -95,7 +95,9 @@ class Throttle:
         await throttle.forget(pool=self.pool, key=throttle.account_key(action, account))
 
 
-def get_throttle(request: Request, pool: PoolDep, settings: SettingsDep) -> Throttle:
+# `async def` like the accessors in deps.py: a plain `def` would cost every
+# login a hop through FastAPI's worker threads for work without any I/O.
+async def get_throttle(request: Request, pool: PoolDep, settings: SettingsDep) -> Throttle:
     return Throttle(
         pool=pool,
         settings=settings.throttle,
