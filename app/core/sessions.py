@@ -128,8 +128,9 @@ async def revoke_session_by_refresh_token(*, pool: asyncpg.Pool, token_hash: byt
     await pool.execute(_REVOKE_BY_REFRESH_TOKEN, token_hash)
 
 
-async def revoke_all_sessions(*, pool: asyncpg.Pool, user_id: uuid.UUID) -> None:
-    await pool.execute(_REVOKE_ALL, user_id)
+async def revoke_all_sessions(*, db: asyncpg.Pool | asyncpg.Connection, user_id: uuid.UUID) -> None:
+    """On the pool, or on a connection inside the caller's transaction."""
+    await db.execute(_REVOKE_ALL, user_id)
 
 
 async def revoke_other_sessions(

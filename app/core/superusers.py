@@ -4,6 +4,8 @@ import uuid
 
 import asyncpg
 
+from app.core.sessions import revoke_all_sessions
+
 # One statement, so that an account registered meanwhile is promoted rather
 # than duplicated: the unique index on lower(email) settles the race.
 _UPSERT_SUPERUSER = """
@@ -12,9 +14,6 @@ ON CONFLICT ((lower(email))) DO UPDATE
 SET password_hash = EXCLUDED.password_hash, is_superuser = true, is_active = true,
     updated_at = now()
 RETURNING user_id
-"""
-_REVOKE_SESSIONS = """
-UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
 """
 
 
@@ -30,5 +29,5 @@ async def make_superuser(*, connection: asyncpg.Connection, email: str, password
         user_id = await connection.fetchval(_UPSERT_SUPERUSER, new_user_id, email, password_hash)
         if user_id == new_user_id:
             return True
-        await connection.execute(_REVOKE_SESSIONS, user_id)
+        await revoke_all_sessions(db=connection, user_id=user_id)
     return False

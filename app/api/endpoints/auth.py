@@ -207,5 +207,5 @@ async def logout(body: RefreshTokenRequest, pool: PoolDep) -> None:
 )
 async def logout_all(user: CurrentUser, pool: PoolDep) -> None:
     """Revoke every session of the signed-in user, this one included."""
-    await sessions.revoke_all_sessions(pool=pool, user_id=user.user_id)
+    await sessions.revoke_all_sessions(db=pool, user_id=user.user_id)
     security_events.sessions_revoked(user_id=user.user_id, reason="logout_all")
