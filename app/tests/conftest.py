@@ -10,6 +10,7 @@ seen by other connections, which a shared rolled-back transaction would hide.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.core.config import Database, Security, Settings
+from app.core.config import Security, Settings
 from app.core.database_session import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
 from app.main import create_app
 from app.models import Base
+from app.tests.api_client import DEFAULT_PEER, Api, ApiFactory, AppFactory
+from app.tests.factories import promote_to_superuser
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 # Argon2id at its cheapest: the tests exercise the logic, not the cost.
@@ -86,25 +89,63 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
-    """Test settings; security settings may be overridden (`refresh_reuse_grace_secs=0`)."""
+def database_dsn(database_url: URL) -> str:
+    """The test database for `asyncpg.connect()`."""
+    return asyncpg_dsn(database_url)
 
-    def make(database: URL | None = None, **security: Any) -> Settings:
-        url = (database or database_url).render_as_string(hide_password=False)
-        return Settings(
-            environment="test",
-            data_dir=data_dir,
-            database=Database(url=url, pool_size=5),
-            security=Security(jwt_secret_key=TEST_JWT_SECRET, **{**CHEAP_HASHING, **security}),
-        )
+
+@pytest.fixture(scope="session")
+def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
+    """Test settings with some fields changed: `make_settings(security={"...": 0})`.
+
+    A dict given for a group (database, security, smtp, throttle, ...) changes
+    the fields it names and keeps the others; `database={"url": ...}` takes a
+    SQLAlchemy URL.
+    """
+
+    def make(**overrides: Any) -> Settings:
+        fields: dict[str, Any] = {
+            "environment": "test",
+            "data_dir": data_dir,
+            "database": {"url": database_url, "pool_size": 5},
+            "security": {"jwt_secret_key": TEST_JWT_SECRET, **CHEAP_HASHING},
+        }
+        for name, value in overrides.items():
+            if name in Security.model_fields:  # the older style, until every module is converted
+                fields["security"][name] = value
+                continue
+            if name == "database" and isinstance(value, URL):
+                fields["database"]["url"] = value
+                continue
+            default = fields.get(name)
+            group = isinstance(default, dict) and isinstance(value, dict)
+            fields[name] = {**fields[name], **value} if group else value
+        url = fields["database"].get("url")
+        if isinstance(url, URL):
+            fields["database"]["url"] = url.render_as_string(hide_password=False)
+        return Settings(**fields)
 
     return make
 
 
 @pytest.fixture(scope="session")
-async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
-    application = create_app(make_settings())
-    async with application.router.lifespan_context(application):
+def make_app(make_settings: Callable[..., Settings]) -> AppFactory:
+    """`async with make_app(**overrides) as app`: an app on `make_settings(**overrides)`,
+    its lifespan running."""
+
+    @asynccontextmanager
+    async def make(**overrides: Any) -> AsyncIterator[FastAPI]:
+        application = create_app(make_settings(**overrides))
+        async with application.router.lifespan_context(application):
+            yield application
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def app(make_app: AppFactory) -> AsyncIterator[FastAPI]:
+    """The app on the default test settings, shared by the whole session."""
+    async with make_app() as application:
         yield application
 
 
@@ -123,6 +164,42 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         connection: asyncpg.Connection = request.getfixturevalue("db")
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         await connection.execute(f"TRUNCATE {tables}")
+
+
+@pytest.fixture
+def make_api(make_app: AppFactory, db: asyncpg.Connection) -> ApiFactory:
+    """`async with make_api(**overrides) as api`: an anonymous client of a new app on
+    `make_settings(**overrides)`; `peer=` sets the client's TCP peer."""
+
+    @asynccontextmanager
+    async def make(
+        *, peer: tuple[str, int] | None = DEFAULT_PEER, **overrides: Any
+    ) -> AsyncIterator[Api]:
+        async with make_app(**overrides) as application, Api.connect(application, peer=peer) as api:
+            yield api
+
+    return make
+
+
+@pytest.fixture
+async def api(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[Api]:
+    """An anonymous client of the shared app."""
+    async with Api.connect(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def user(api: Api) -> Api:
+    """A client of a newly registered account, logged in."""
+    return await api.new_user()
+
+
+@pytest.fixture
+async def admin(api: Api, db: asyncpg.Connection) -> Api:
+    """A client of a superuser, logged in."""
+    superuser = await api.new_user()
+    await promote_to_superuser(db, superuser.id)
+    return superuser
 
 
 @pytest.fixture

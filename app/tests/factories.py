@@ -1,4 +1,5 @@
-"""Helpers that make users and sessions through the API, as a client would."""
+"""Data made directly in the database, for what the API cannot make (bulk users, inactive
+accounts, superusers), and fresh emails."""
 
 import asyncio
 import time
@@ -11,6 +12,34 @@ import httpx
 import jwt
 from fastapi import FastAPI
 
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+async def insert_users(db: asyncpg.Connection, count: int) -> None:
+    """`count` users in one statement: they share one created_at, so only user_id orders them."""
+    await db.execute(
+        """
+        INSERT INTO users (user_id, email, password_hash)
+        SELECT gen_random_uuid(), 'bulk-' || gen_random_uuid() || '@example.com', 'x'
+        FROM generate_series(1, $1)
+        """,
+        count,
+    )
+
+
+async def promote_to_superuser(db: asyncpg.Connection, user_id: str) -> None:
+    """Superusers are made on the command line, not over HTTP: set the flag directly."""
+    await db.execute("UPDATE users SET is_superuser = true WHERE user_id = $1", uuid.UUID(user_id))
+
+
+async def deactivate(db: asyncpg.Connection, user_id: str) -> None:
+    """Only the flag: unlike a deactivation by a superuser, no session is revoked."""
+    await db.execute("UPDATE users SET is_active = false WHERE user_id = $1", uuid.UUID(user_id))
+
+
+# Helpers of the modules not yet converted to `Api`.
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
@@ -23,10 +52,6 @@ class Account:
 
 def url(app: FastAPI, name: str, **params: Any) -> str:
     return str(app.url_path_for(name, **params))
-
-
-def new_email() -> str:
-    return f"user-{uuid.uuid4().hex[:12]}@example.com"
 
 
 async def register(
@@ -66,19 +91,11 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-async def promote_to_superuser(db: asyncpg.Connection, account: Account) -> None:
-    """Superusers are made on the command line, not over HTTP: set the flag directly."""
-    await db.execute(
-        "UPDATE users SET is_superuser = true WHERE user_id = $1",
-        uuid.UUID(account.user["user_id"]),
-    )
-
-
 async def superuser_and_tokens(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> tuple[Account, dict[str, Any]]:
     account, tokens = await register_and_login(client, app)
-    await promote_to_superuser(db, account)
+    await promote_to_superuser(db, account.user["user_id"])
     return account, tokens
 
 
