@@ -6,27 +6,9 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.tests.factories import (
-    bearer,
-    claims_of,
-    logout,
-    read_me,
-    refresh,
-    register,
-    register_and_login,
-    url,
-    wait_for_lock_waiter,
-)
-
-
-async def test_read_me_returns_the_user(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account, tokens = await register_and_login(client, app)
-    response = await read_me(client, app, tokens)
-    assert response.status_code == 200
-    assert response.json() == account.user
+from app.tests.api_client import Api, messages
+from app.tests.locks import wait_for_lock_waiter
 
 
 def assert_unauthorized(response: httpx.Response) -> None:
@@ -35,10 +17,16 @@ def assert_unauthorized(response: httpx.Response) -> None:
     assert "detail" in response.json()
 
 
-async def test_read_me_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
-    response = await client.get(url(app, "read_current_user"))
+async def test_read_me_returns_the_user(user: Api) -> None:
+    response = await user.me()
+    assert response.status_code == 200
+    assert response.json() == user.user
+
+
+async def test_read_me_without_token_gives_401(api: Api) -> None:
+    response = await api.me()
     assert_unauthorized(response)
-    assert response.json() == {"detail": api_messages.NOT_AUTHENTICATED}
+    assert response.json() == {"detail": messages.NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize(
@@ -56,67 +44,57 @@ async def test_read_me_without_token_gives_401(client: httpx.AsyncClient, app: F
         "Bearer W10.W10.",  # [] . [] (a payload that is not an object)
     ],
 )
-async def test_read_me_with_malformed_token_gives_401(
-    client: httpx.AsyncClient, app: FastAPI, authorization: str
-) -> None:
-    response = await client.get(
-        url(app, "read_current_user"), headers={b"Authorization": authorization.encode("latin-1")}
+async def test_read_me_with_malformed_token_gives_401(api: Api, authorization: str) -> None:
+    response = await api.request(
+        "GET", "read_current_user", headers={b"Authorization": authorization.encode("latin-1")}
     )
     assert_unauthorized(response)
 
 
-async def test_read_me_with_revoked_session_gives_401(
-    client: httpx.AsyncClient, app: FastAPI
+async def test_read_me_with_revoked_session_gives_401(user: Api) -> None:
+    await user.logout()
+    assert_unauthorized(await user.me())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE users SET is_active = false WHERE user_id = $1",
+        "DELETE FROM users WHERE user_id = $1",
+    ],
+    ids=["inactive", "deleted"],
+)
+async def test_read_me_of_inactive_or_deleted_user_gives_401(
+    user: Api, db: asyncpg.Connection, change: str
 ) -> None:
-    _, tokens = await register_and_login(client, app)
-    await logout(client, app, tokens["refresh_token"])
-    assert_unauthorized(await read_me(client, app, tokens))
-
-
-async def test_read_me_of_inactive_user_gives_401(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account, tokens = await register_and_login(client, app)
-    await db.execute("UPDATE users SET is_active = false WHERE email = $1", account.email)
-    assert_unauthorized(await read_me(client, app, tokens))
-
-
-async def test_read_me_of_deleted_user_gives_401(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account, tokens = await register_and_login(client, app)
-    await db.execute("DELETE FROM users WHERE email = $1", account.email)
-    assert_unauthorized(await read_me(client, app, tokens))
+    await db.execute(change, uuid.UUID(user.id))
+    assert_unauthorized(await user.me())
 
 
 async def test_delete_me_gives_204_and_removes_account_and_sessions(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    account, tokens = await register_and_login(client, app)
-    response = await client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
+    response = await user.delete_me()
     assert response.status_code == 204
-    user_id = uuid.UUID(account.user["user_id"])
+    user_id = uuid.UUID(user.id)
     assert await db.fetchval("SELECT count(*) FROM users WHERE user_id = $1", user_id) == 0
     assert await db.fetchval("SELECT count(*) FROM user_sessions") == 0
     assert await db.fetchval("SELECT count(*) FROM refresh_tokens") == 0
-    assert_unauthorized(await read_me(client, app, tokens))
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+    assert_unauthorized(await user.me())
+    assert (await user.refresh()).status_code == 400
 
 
 async def test_delete_me_while_a_refresh_holds_its_token_succeeds(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    _, tokens = await register_and_login(client, app)
-    session_id = uuid.UUID(claims_of(tokens)["sid"])
+    session_id = uuid.UUID(user.claims["sid"])
     # The connection plays a concurrent refresh, taking the locks in its
     # order: the refresh token row, then the session row its successor names.
     transaction = db.transaction()
     await transaction.start()
     try:
         await db.execute("SELECT FROM refresh_tokens WHERE session_id = $1 FOR UPDATE", session_id)
-        deleting = asyncio.create_task(
-            client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
-        )
+        deleting = asyncio.create_task(user.delete_me())
         await wait_for_lock_waiter(db)
         await db.execute(
             "SELECT FROM user_sessions WHERE session_id = $1 FOR KEY SHARE", session_id
@@ -127,19 +105,18 @@ async def test_delete_me_while_a_refresh_holds_its_token_succeeds(
     assert await db.fetchval("SELECT count(*) FROM users") == 0
 
 
-async def test_deleted_email_can_register_again(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account, tokens = await register_and_login(client, app)
-    await client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
-    again = await register(client, app, email=account.email)
-    assert again.user["user_id"] != account.user["user_id"]
+async def test_deleted_email_can_register_again(api: Api, user: Api) -> None:
+    await user.delete_me()
+    again = await api.register(user.email)
+    assert again.status_code == 201
+    assert again.json()["user_id"] != user.id
 
 
-async def test_delete_me_leaves_other_users_alone(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, mine = await register_and_login(client, app)
-    _, theirs = await register_and_login(client, app)
-    await client.delete(url(app, "delete_current_user"), headers=bearer(mine))
-    assert (await read_me(client, app, theirs)).status_code == 200
+async def test_delete_me_leaves_other_users_alone(api: Api, user: Api) -> None:
+    other = await api.new_user()
+    await user.delete_me()
+    assert (await other.me()).status_code == 200
 
 
-async def test_delete_me_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
-    assert_unauthorized(await client.delete(url(app, "delete_current_user")))
+async def test_delete_me_without_token_gives_401(api: Api) -> None:
+    assert_unauthorized(await api.delete_me())
