@@ -2,35 +2,17 @@
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Any
 
-import asyncpg
-import httpx
-from fastapi import FastAPI
-
-from app.core.config import Settings
-from app.main import create_app
-from app.tests.factories import bearer, register_and_login, url
+from app.tests.api_client import ApiFactory
 
 
-async def test_accepted_access_token_is_refused_once_expired(
-    make_settings: Callable[..., Settings], db: asyncpg.Connection
-) -> None:
-    app: FastAPI = create_app(make_settings(access_token_expire_secs=1))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
-        ) as client,
-    ):
-        _, tokens = await register_and_login(client, app)
-        me = url(app, "read_current_user")
-        assert (await client.get(me, headers=bearer(tokens))).status_code == 200
+async def test_accepted_access_token_is_refused_once_expired(make_api: ApiFactory) -> None:
+    async with make_api(security={"access_token_expire_secs": 1}) as api:
+        user = await api.new_user()
+        assert (await user.me()).status_code == 200
         # The token's `exp` is a whole second; wait until it has passed.
-        await asyncio.sleep(tokens["expires_at"] - time.time() + 0.05)
-        response = await client.get(me, headers=bearer(tokens))
+        await asyncio.sleep(user.tokens["expires_at"] - time.time() + 0.05)
+        response = await user.me()
     assert response.status_code == 401
-    body: dict[str, Any] = response.json()
     assert response.headers["www-authenticate"] == "Bearer"
-    assert body["detail"]
+    assert response.json()["detail"]

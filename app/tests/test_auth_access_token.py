@@ -1,4 +1,4 @@
-"""POST /auth/access-token: the OAuth2 token endpoint (password and refresh_token grants)."""
+"""POST /auth/access-token with the password grant (the refresh grant: test_auth_refresh.py)."""
 
 import asyncio
 import hashlib
@@ -6,34 +6,19 @@ import time
 import uuid
 
 import asyncpg
-import httpx
 import pytest
 from argon2 import PasswordHasher, Type
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.tests.factories import (
-    claims_of,
-    login,
-    post_token,
-    register,
-    register_and_login,
-    wait_for_lock_waiter,
-)
+from app.tests.api_client import Api, messages
+from app.tests.locks import wait_for_lock_waiter
 
-INVALID_GRANT = {"detail": api_messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
+INVALID_GRANT = {"detail": messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
 
 
-async def test_password_grant_returns_the_tokens_object(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app)
+async def test_password_grant_returns_the_tokens_object(api: Api) -> None:
+    await api.register()
     before = int(time.time())
-    response = await post_token(
-        client,
-        app,
-        data={"grant_type": "password", "username": account.email, "password": account.password},
-    )
+    response = await api.token(grant_type="password", username=api.email, password=api.password)
     assert response.status_code == 200
     tokens = response.json()
     assert set(tokens) == {
@@ -44,75 +29,63 @@ async def test_password_grant_returns_the_tokens_object(
         "refresh_token_expires_at",
     }
     assert tokens["token_type"] == "bearer"
-    assert tokens["expires_at"] == claims_of(tokens)["exp"]
+    assert tokens["expires_at"] == api.claims["exp"]
     after = int(time.time())
     assert before + 15 * 60 <= tokens["expires_at"] <= after + 15 * 60
     assert before + 28 * 24 * 3600 <= tokens["refresh_token_expires_at"] <= after + 28 * 24 * 3600
 
 
-async def test_grant_type_defaults_to_password(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client, app, data={"username": account.email, "password": account.password}
-    )
+async def test_grant_type_defaults_to_password(api: Api) -> None:
+    await api.register()
+    response = await api.token(username=api.email, password=api.password)
     assert response.status_code == 200
 
 
-async def test_token_response_is_not_cached(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client, app, data={"username": account.email, "password": account.password}
-    )
+async def test_token_response_is_not_cached(api: Api) -> None:
+    await api.register()
+    response = await api.login()
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_access_token_carries_the_required_claims(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account, tokens = await register_and_login(client, app)
-    claims = claims_of(tokens)
-    assert set(claims) >= {"iss", "sub", "iat", "exp", "jti", "sid"}
-    assert claims["sub"] == account.user["user_id"]
-    uuid.UUID(claims["sid"])
+async def test_access_token_carries_the_required_claims(user: Api) -> None:
+    assert set(user.claims) >= {"iss", "sub", "iat", "exp", "jti", "sid"}
+    assert user.claims["sub"] == user.id
+    uuid.UUID(user.claims["sid"])
 
 
 async def test_refresh_token_is_random_and_stored_only_as_its_hash(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    _, tokens = await register_and_login(client, app)
-    token = tokens["refresh_token"]
+    token = user.tokens["refresh_token"]
     assert len(token) >= 43  # 256 bits in base64url
     stored = await db.fetch("SELECT token_hash FROM refresh_tokens")
     assert [row["token_hash"] for row in stored] == [hashlib.sha256(token.encode()).digest()]
 
 
-async def test_each_login_opens_a_new_session(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account, first = await register_and_login(client, app)
-    second = await login(client, app, email=account.email)
-    assert claims_of(first)["sid"] != claims_of(second)["sid"]
+async def test_each_login_opens_a_new_session(user: Api) -> None:
+    second = await user.new_session()
+    assert user.claims["sid"] != second.claims["sid"]
 
 
-async def test_login_email_is_case_insensitive(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app, email=f"Case-{uuid.uuid4().hex[:8]}@Example.com")
-    for variant in (account.email.upper(), account.email.lower()):
-        await login(client, app, email=variant)
+async def test_login_email_is_case_insensitive(api: Api) -> None:
+    await api.register(f"Case-{uuid.uuid4().hex[:8]}@Example.com")
+    for variant in (api.email.upper(), api.email.lower()):
+        assert (await api.login(variant)).status_code == 200
 
 
-async def test_login_through_a_multipart_form(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client,
-        app,
-        files={"username": (None, account.email), "password": (None, account.password)},
+async def test_login_through_a_multipart_form(api: Api) -> None:
+    await api.register()
+    response = await api.request(
+        "POST",
+        "login_access_token",
+        files={"username": (None, api.email), "password": (None, api.password)},
     )
     assert response.status_code == 200
 
 
-async def test_wrong_password_gives_invalid_grant(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_token(
-        client, app, data={"username": account.email, "password": "wrong password!"}
-    )
+async def test_wrong_password_gives_invalid_grant(api: Api) -> None:
+    await api.register()
+    response = await api.login(password="wrong password!")
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
     assert response.headers["cache-control"] == "no-store"
@@ -126,26 +99,22 @@ async def test_wrong_password_gives_invalid_grant(client: httpx.AsyncClient, app
         "x" * 300 + "@example.com",  # longer than any stored email
     ],
 )
-async def test_unknown_email_gives_the_same_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI, username: str
-) -> None:
-    response = await post_token(client, app, data={"username": username, "password": "whatever1"})
+async def test_unknown_email_gives_the_same_invalid_grant(api: Api, username: str) -> None:
+    response = await api.login(username, "whatever1")
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
-async def test_email_with_lone_surrogate_gives_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_email_with_lone_surrogate_gives_invalid_grant(api: Api) -> None:
     # A multipart charset decodes `\ud800` into a lone surrogate, which no
     # stored email can hold.
     body = (
         b'--b\r\nContent-Disposition: form-data; name="username"\r\n\r\n\\ud800@example.com\r\n'
         b'--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nwhatever1\r\n--b--\r\n'
     )
-    response = await post_token(
-        client,
-        app,
+    response = await api.request(
+        "POST",
+        "login_access_token",
         content=body,
         headers={"Content-Type": "multipart/form-data; boundary=b; charset=unicode_escape"},
     )
@@ -153,75 +122,60 @@ async def test_email_with_lone_surrogate_gives_invalid_grant(
     assert response.json() == INVALID_GRANT
 
 
-async def test_inactive_user_gives_the_same_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE users SET is_active = false WHERE user_id = $1",
+        "UPDATE users SET password_hash = 'not a hash' WHERE user_id = $1",
+    ],
+    ids=["inactive-user", "unreadable-stored-hash"],
+)
+async def test_account_that_cannot_log_in_gives_the_same_invalid_grant(
+    api: Api, db: asyncpg.Connection, change: str
 ) -> None:
-    account = await register(client, app)
-    await db.execute("UPDATE users SET is_active = false WHERE email = $1", account.email)
-    response = await post_token(
-        client, app, data={"username": account.email, "password": account.password}
-    )
+    await api.register()
+    await db.execute(change, uuid.UUID(api.id))
+    response = await api.login()
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
-async def test_unreadable_stored_hash_gives_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account = await register(client, app)
-    await db.execute(
-        "UPDATE users SET password_hash = 'not a hash' WHERE email = $1", account.email
-    )
-    response = await post_token(
-        client, app, data={"username": account.email, "password": account.password}
-    )
-    assert response.json() == INVALID_GRANT
-
-
-async def test_weaker_hash_is_upgraded_at_next_login(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account = await register(client, app)
+async def test_weaker_hash_is_upgraded_at_next_login(api: Api, db: asyncpg.Connection) -> None:
+    await api.register()
     weak_hasher = PasswordHasher(time_cost=1, memory_cost=32, parallelism=1, type=Type.ID)
-    weak_hash = weak_hasher.hash(account.password)
-    await db.execute(
-        "UPDATE users SET password_hash = $1 WHERE email = $2", weak_hash, account.email
-    )
-    await login(client, app, email=account.email)
-    stored = await db.fetchval("SELECT password_hash FROM users WHERE email = $1", account.email)
+    weak_hash = weak_hasher.hash(api.password)
+    await db.execute("UPDATE users SET password_hash = $1 WHERE email = $2", weak_hash, api.email)
+    assert (await api.login()).status_code == 200
+    stored = await db.fetchval("SELECT password_hash FROM users WHERE email = $1", api.email)
     assert stored != weak_hash
     assert "m=64," in stored  # the app's current parameters (conftest CHEAP_HASHING)
-    assert PasswordHasher().verify(stored, account.password)
-    await login(client, app, email=account.email)
+    assert PasswordHasher().verify(stored, api.password)
+    assert (await api.login()).status_code == 200
 
 
-async def test_hash_from_hash_blocking_logs_in(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
+async def test_hash_from_hash_blocking_logs_in(api: Api, db: asyncpg.Connection) -> None:
     # The command line hashes without an event loop (`hash_blocking`).
-    account = await register(client, app)
+    await api.register()
     password = "a brand new password"
-    blocking_hash = app.state.password_hashing.hash_blocking(password)
+    blocking_hash = api.services.password_hashing.hash_blocking(password)
     await db.execute(
-        "UPDATE users SET password_hash = $1 WHERE email = $2", blocking_hash, account.email
+        "UPDATE users SET password_hash = $1 WHERE email = $2", blocking_hash, api.email
     )
-    await login(client, app, email=account.email, password=password)
+    assert (await api.login(password=password)).status_code == 200
 
 
 async def test_account_deleted_during_login_gives_invalid_grant(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    api: Api, db: asyncpg.Connection
 ) -> None:
-    account = await register(client, app)
+    await api.register()
     # The deletion is made but not committed: the login still reads the
     # account, then its new session waits on the row lock and finds the user
     # gone once the deletion commits.
     transaction = db.transaction()
     await transaction.start()
     try:
-        await db.execute("DELETE FROM users WHERE email = $1", account.email)
-        login_task = asyncio.create_task(
-            post_token(client, app, data={"username": account.email, "password": account.password})
-        )
+        await db.execute("DELETE FROM users WHERE email = $1", api.email)
+        login_task = asyncio.create_task(api.login())
         await wait_for_lock_waiter(db)
     finally:
         await transaction.commit()

@@ -1,86 +1,62 @@
 """POST /auth/logout and POST /auth/logout-all."""
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.tests.factories import (
-    assert_session_revoked,
-    bearer,
-    login,
-    logout,
-    refresh,
-    register_and_login,
-    session_works,
-    url,
-)
+from app.tests.api_client import Api
 
 
-async def test_logout_gives_204_and_revokes_the_session(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    response = await logout(client, app, tokens["refresh_token"])
+async def test_logout_gives_204_and_revokes_the_session(user: Api) -> None:
+    response = await user.logout()
     assert response.status_code == 204
     assert response.content == b""
-    await assert_session_revoked(client, app, tokens)
+    assert await user.session_revoked()
 
 
-async def test_logout_with_spent_token_revokes_the_session(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    rotated = (await refresh(client, app, tokens["refresh_token"])).json()
-    assert (await logout(client, app, tokens["refresh_token"])).status_code == 204
-    await assert_session_revoked(client, app, rotated)
+async def test_logout_with_spent_token_revokes_the_session(user: Api) -> None:
+    spent = user.tokens["refresh_token"]
+    await user.refresh()
+    assert (await user.logout(spent)).status_code == 204
+    assert await user.session_revoked()
 
 
-async def test_logout_leaves_other_sessions_alone(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account, tokens = await register_and_login(client, app)
-    other = await login(client, app, email=account.email)
-    await logout(client, app, tokens["refresh_token"])
-    assert await session_works(client, app, other)
+async def test_logout_leaves_other_sessions_alone(user: Api) -> None:
+    other = await user.new_session()
+    await user.logout()
+    assert await other.session_works()
 
 
-async def test_logout_with_unknown_token_gives_204(client: httpx.AsyncClient, app: FastAPI) -> None:
-    assert (await logout(client, app, "no-such-token")).status_code == 204
+async def test_logout_with_unknown_token_gives_204(api: Api) -> None:
+    assert (await api.logout("no-such-token")).status_code == 204
 
 
-async def test_logout_twice_gives_204(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, tokens = await register_and_login(client, app)
-    await logout(client, app, tokens["refresh_token"])
-    assert (await logout(client, app, tokens["refresh_token"])).status_code == 204
+async def test_logout_twice_gives_204(user: Api) -> None:
+    await user.logout()
+    assert (await user.logout()).status_code == 204
 
 
 @pytest.mark.parametrize(
     "body", [{}, {"refresh_token": None}, {"refresh_token": ["x"]}, {"token": "x"}, "x"]
 )
-async def test_logout_with_malformed_body_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, body: object
-) -> None:
-    response = await client.post(url(app, "logout"), json=body)
+async def test_logout_with_malformed_body_gives_422(api: Api, body: object) -> None:
+    response = await api.request("POST", "logout", json=body)
     assert response.status_code == 422
 
 
-async def test_logout_all_revokes_every_session_at_once(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account, first = await register_and_login(client, app)
-    second = await login(client, app, email=account.email)
-    response = await client.post(url(app, "logout_all"), headers=bearer(first))
+async def test_logout_all_revokes_every_session_at_once(user: Api) -> None:
+    second = await user.new_session()
+    response = await user.logout_all()
     assert response.status_code == 204
-    await assert_session_revoked(client, app, first)
-    await assert_session_revoked(client, app, second)
+    assert await user.session_revoked()
+    assert await second.session_revoked()
 
 
-async def test_logout_all_leaves_other_users_alone(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, mine = await register_and_login(client, app)
-    _, theirs = await register_and_login(client, app)
-    await client.post(url(app, "logout_all"), headers=bearer(mine))
-    assert await session_works(client, app, theirs)
+async def test_logout_all_leaves_other_users_alone(api: Api, user: Api) -> None:
+    other = await api.new_user()
+    await user.logout_all()
+    assert await other.session_works()
 
 
-async def test_logout_all_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
-    response = await client.post(url(app, "logout_all"))
+async def test_logout_all_without_token_gives_401(api: Api) -> None:
+    response = await api.logout_all()
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

@@ -1,187 +1,148 @@
-"""POST /auth/refresh-token: rotation with reuse detection (RFC 9700)."""
+"""POST /auth/refresh-token, and the token endpoint's refresh grant that behaves exactly like it:
+rotation with reuse detection (RFC 9700)."""
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.core.config import Settings
-from app.tests.apps import client_of, running_app
-from app.tests.factories import (
-    assert_session_revoked,
-    bearer,
-    claims_of,
-    login,
-    read_me,
-    refresh,
-    register_and_login,
-    session_works,
-    url,
-    wait_for_lock_waiter,
-)
+from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.factories import deactivate
+from app.tests.locks import wait_for_lock_waiter
 
-INVALID_GRANT = {"detail": api_messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
+INVALID_GRANT = {"detail": messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
+# Each of these runs against both ways to refresh.
+BOTH_ENDPOINTS = pytest.mark.parametrize("grant", [False, True], ids=["endpoint", "grant"])
 
 
-@pytest.fixture(scope="module")
-async def strict_app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
-    """Reuse grace period 0: any replay of a spent token is theft."""
-    async with running_app(make_settings(refresh_reuse_grace_secs=0)) as application:
-        yield application
-
-
-async def test_refresh_returns_new_tokens_in_the_same_session(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    before = int(time.time())
-    response = await refresh(client, app, tokens["refresh_token"])
+@BOTH_ENDPOINTS
+async def test_refresh_returns_new_tokens_in_the_same_session(user: Api, grant: bool) -> None:
+    before = user.copy()
+    started = int(time.time())
+    response = await user.refresh(grant=grant)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     rotated = response.json()
     assert rotated["token_type"] == "bearer"
-    assert rotated["refresh_token"] != tokens["refresh_token"]
-    assert rotated["expires_at"] == claims_of(rotated)["exp"]
-    assert rotated["refresh_token_expires_at"] >= before + 28 * 24 * 3600
-    assert claims_of(rotated)["sid"] == claims_of(tokens)["sid"]
-    assert claims_of(rotated)["jti"] != claims_of(tokens)["jti"]
-    assert await session_works(client, app, rotated)
+    assert rotated["refresh_token"] != before.tokens["refresh_token"]
+    assert rotated["expires_at"] == user.claims["exp"]
+    assert rotated["refresh_token_expires_at"] >= started + 28 * 24 * 3600
+    assert user.claims["sid"] == before.claims["sid"]
+    assert user.claims["jti"] != before.claims["jti"]
+    assert await user.session_works()
 
 
-async def test_refresh_spends_the_token_sent(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    await refresh(client, app, tokens["refresh_token"])
+async def test_refresh_spends_the_token_sent(user: Api, db: asyncpg.Connection) -> None:
+    await user.refresh()
     spent = await db.fetchval("SELECT count(*) FROM refresh_tokens WHERE spent_at IS NOT NULL")
     assert spent == 1
 
 
-async def test_spent_token_gives_400_invalid_grant(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, tokens = await register_and_login(client, app)
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 200
-    response = await refresh(client, app, tokens["refresh_token"])
+@BOTH_ENDPOINTS
+async def test_spent_token_gives_400_invalid_grant(user: Api, grant: bool) -> None:
+    spent = user.tokens["refresh_token"]
+    assert (await user.refresh(grant=grant)).status_code == 200
+    response = await user.refresh(spent, grant=grant)
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
-async def test_replay_within_grace_period_keeps_the_session(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    rotated = (await refresh(client, app, tokens["refresh_token"])).json()
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
-    assert await session_works(client, app, rotated)
-    assert (await refresh(client, app, rotated["refresh_token"])).status_code == 200
+async def test_refresh_grant_token_then_works_on_refresh_endpoint(user: Api) -> None:
+    assert (await user.refresh(grant=True)).status_code == 200
+    assert (await user.refresh()).status_code == 200
 
 
+async def test_replay_within_grace_period_keeps_the_session(user: Api) -> None:
+    spent = user.tokens["refresh_token"]
+    await user.refresh()
+    assert (await user.refresh(spent)).status_code == 400
+    assert await user.session_works()
+    assert (await user.refresh()).status_code == 200
+
+
+@BOTH_ENDPOINTS
 async def test_replay_after_grace_period_revokes_the_session(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection, grant: bool
 ) -> None:
-    _, tokens = await register_and_login(client, app)
-    rotated = (await refresh(client, app, tokens["refresh_token"])).json()
+    before = user.copy()
+    await user.refresh(grant=grant)
     await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
-    response = await refresh(client, app, tokens["refresh_token"])
+    response = await before.refresh(grant=grant)
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
-    await assert_session_revoked(client, app, rotated)
-    assert (await read_me(client, app, tokens)).status_code == 401
+    assert await user.session_revoked()
+    assert (await before.me()).status_code == 401
 
 
 async def test_replay_after_grace_period_leaves_other_sessions_alone(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    account, tokens = await register_and_login(client, app)
-    other = await login(client, app, email=account.email)
-    await refresh(client, app, tokens["refresh_token"])
+    other = await user.new_session()
+    spent = user.tokens["refresh_token"]
+    await user.refresh()
     await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '1 minute'")
-    await refresh(client, app, tokens["refresh_token"])
-    assert await session_works(client, app, other)
+    await user.refresh(spent)
+    assert await other.session_works()
 
 
-async def test_replay_with_zero_grace_period_revokes_the_session(
-    strict_app: FastAPI, db: asyncpg.Connection
-) -> None:
-    async with client_of(strict_app) as strict_client:
-        _, tokens = await register_and_login(strict_client, strict_app)
-        rotated = (await refresh(strict_client, strict_app, tokens["refresh_token"])).json()
-        assert (
-            await refresh(strict_client, strict_app, tokens["refresh_token"])
-        ).status_code == 400
-        await assert_session_revoked(strict_client, strict_app, rotated)
+async def test_replay_with_zero_grace_period_revokes_the_session(make_api: ApiFactory) -> None:
+    async with make_api(security={"refresh_reuse_grace_secs": 0}) as api:
+        user = await api.new_user()
+        spent = user.tokens["refresh_token"]
+        await user.refresh()
+        assert (await user.refresh(spent)).status_code == 400
+        assert await user.session_revoked()
 
 
-async def test_concurrent_refreshes_of_one_token_let_exactly_one_win(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    responses = await asyncio.gather(
-        *(refresh(client, app, tokens["refresh_token"]) for _ in range(20))
-    )
+async def test_concurrent_refreshes_of_one_token_let_exactly_one_win(user: Api) -> None:
+    tabs = [user.copy() for _ in range(20)]
+    responses = await asyncio.gather(*(tab.refresh() for tab in tabs))
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] + [400] * 19
-    winner = next(response.json() for response in responses if response.status_code == 200)
-    assert await session_works(client, app, winner)
-    assert (await refresh(client, app, winner["refresh_token"])).status_code == 200
+    [winner] = [tab for tab, response in zip(tabs, responses, strict=True) if response.is_success]
+    assert await winner.session_works()
+    assert (await winner.refresh()).status_code == 200
 
 
-async def test_expired_token_gives_400(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    _, tokens = await register_and_login(client, app)
+async def test_expired_token_gives_400(user: Api, db: asyncpg.Connection) -> None:
     await db.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
-    response = await refresh(client, app, tokens["refresh_token"])
+    response = await user.refresh()
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
 @pytest.mark.parametrize("token", ["unknown-token", "x" * 1024, "\U0001f600"])
-async def test_unknown_token_gives_400(client: httpx.AsyncClient, app: FastAPI, token: str) -> None:
-    response = await refresh(client, app, token)
+async def test_unknown_token_gives_400(api: Api, token: str) -> None:
+    response = await api.refresh(token)
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
 
 
-async def test_token_of_revoked_session_gives_400(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, tokens = await register_and_login(client, app)
-    assert (await client.post(url(app, "logout_all"), headers=bearer(tokens))).status_code == 204
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+async def test_token_of_revoked_session_gives_400(user: Api) -> None:
+    assert (await user.logout_all()).status_code == 204
+    assert (await user.refresh()).status_code == 400
 
 
-async def test_token_of_inactive_user_gives_400(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account, tokens = await register_and_login(client, app)
-    await db.execute("UPDATE users SET is_active = false WHERE email = $1", account.email)
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+async def test_token_of_inactive_user_gives_400(user: Api, db: asyncpg.Connection) -> None:
+    await deactivate(db, user.id)
+    assert (await user.refresh()).status_code == 400
 
 
-async def test_token_of_deleted_user_gives_400(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, tokens = await register_and_login(client, app)
-    deleted = await client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
-    assert deleted.status_code == 204
-    assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
+async def test_token_of_deleted_user_gives_400(user: Api) -> None:
+    assert (await user.delete_me()).status_code == 204
+    assert (await user.refresh()).status_code == 400
 
 
-async def test_refresh_does_not_cut_short_earlier_access_tokens(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
-    await refresh(client, app, tokens["refresh_token"])
-    assert await session_works(client, app, tokens)
+async def test_refresh_does_not_cut_short_earlier_access_tokens(user: Api) -> None:
+    before = user.copy()
+    await user.refresh()
+    assert await before.session_works()
 
 
-async def test_account_deleted_during_refresh_gives_400(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
-) -> None:
-    account, tokens = await register_and_login(client, app)
-    session_id = uuid.UUID(claims_of(tokens)["sid"])
+async def test_account_deleted_during_refresh_gives_400(user: Api, db: asyncpg.Connection) -> None:
+    session_id = uuid.UUID(user.claims["sid"])
     # Force the interleaving in which the refresh has claimed its token and
     # waits to link a successor to the session while the deletion waits for
     # that token: a deadlock, which PostgreSQL breaks by failing the refresh.
@@ -189,9 +150,9 @@ async def test_account_deleted_during_refresh_gives_400(
     await transaction.start()
     try:
         await db.execute("SELECT FROM user_sessions WHERE session_id = $1 FOR UPDATE", session_id)
-        refreshing = asyncio.create_task(refresh(client, app, tokens["refresh_token"]))
+        refreshing = asyncio.create_task(user.refresh())
         await wait_for_lock_waiter(db)
-        await db.execute("DELETE FROM users WHERE email = $1", account.email)
+        await db.execute("DELETE FROM users WHERE email = $1", user.email)
     finally:
         await transaction.commit()
     response = await refreshing
@@ -200,8 +161,6 @@ async def test_account_deleted_during_refresh_gives_400(
 
 
 @pytest.mark.parametrize("body", [{}, {"refresh_token": 5}, {"refresh_token": "x" * 1025}, []])
-async def test_malformed_body_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, body: object
-) -> None:
-    response = await client.post(url(app, "refresh_token"), json=body)
+async def test_malformed_body_gives_422(api: Api, body: object) -> None:
+    response = await api.request("POST", "refresh_token", json=body)
     assert response.status_code == 422

@@ -2,28 +2,19 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.tests.factories import DEFAULT_PASSWORD, new_email, register, url
-
-
-async def post_register(
-    client: httpx.AsyncClient, app: FastAPI, email: str, password: str = DEFAULT_PASSWORD
-) -> httpx.Response:
-    return await client.post(
-        url(app, "register_new_user"), json={"email": email, "password": password}
-    )
+from app.tests.api_client import DEFAULT_PASSWORD, Api, messages
+from app.tests.factories import new_email
 
 
-async def test_register_returns_201_with_the_user(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_register_returns_201_with_the_user(api: Api) -> None:
     email = new_email()
-    response = await post_register(client, app, email)
+    response = await api.register(email)
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"user_id", "email", "is_active", "is_superuser", "created_at"}
@@ -34,86 +25,60 @@ async def test_register_returns_201_with_the_user(client: httpx.AsyncClient, app
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
 
 
-async def test_register_ignores_privilege_fields_sent_by_the_client(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await client.post(
-        url(app, "register_new_user"),
-        json={
-            "email": new_email(),
-            "password": DEFAULT_PASSWORD,
-            "is_superuser": True,
-            "is_active": False,
-            "user_id": str(uuid.uuid4()),
-        },
-    )
+async def test_register_ignores_privilege_fields_sent_by_the_client(api: Api) -> None:
+    response = await api.register(is_superuser=True, is_active=False, user_id=str(uuid.uuid4()))
     assert response.status_code == 201
     assert response.json()["is_superuser"] is False
     assert response.json()["is_active"] is True
 
 
 async def test_register_stores_an_argon2id_hash_not_the_password(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    account = await register(client, app)
     stored = await db.fetchval(
-        "SELECT password_hash FROM users WHERE user_id = $1", uuid.UUID(account.user["user_id"])
+        "SELECT password_hash FROM users WHERE user_id = $1", uuid.UUID(user.id)
     )
     assert stored.startswith("$argon2id$")
     assert DEFAULT_PASSWORD not in stored
 
 
-async def test_register_same_email_twice_gives_409(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    response = await post_register(client, app, account.email)
+@pytest.mark.parametrize("case", [str, str.upper], ids=["same-case", "other-case"])
+async def test_register_same_email_twice_gives_409(api: Api, case: Callable[[str], str]) -> None:
+    first = await api.anonymous().register(f"Mixed-{uuid.uuid4().hex[:8]}@Example.com")
+    response = await api.register(case(first.json()["email"]))
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.EMAIL_ALREADY_REGISTERED}
+    assert response.json() == {"detail": messages.EMAIL_ALREADY_REGISTERED}
 
 
-async def test_register_same_email_in_other_case_gives_409(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app, email=f"Mixed-{uuid.uuid4().hex[:8]}@Example.com")
-    response = await post_register(client, app, account.email.upper())
-    assert response.status_code == 409
-
-
-async def test_concurrent_registrations_of_one_email_let_exactly_one_win(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_concurrent_registrations_of_one_email_let_exactly_one_win(api: Api) -> None:
     email = new_email()
     variants = [email, email.upper(), email.title(), email, email.upper()]
-    responses = await asyncio.gather(*(post_register(client, app, v) for v in variants))
+    responses = await asyncio.gather(*(api.anonymous().register(v) for v in variants))
     assert sorted(response.status_code for response in responses) == [201, 409, 409, 409, 409]
 
 
 async def test_database_refuses_email_differing_only_in_case(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    user: Api, db: asyncpg.Connection
 ) -> None:
-    account = await register(client, app)
     with pytest.raises(asyncpg.UniqueViolationError):
         await db.execute(
             "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, 'x')",
             uuid.uuid4(),
-            account.email.upper(),
+            user.email.upper(),
         )
 
 
 @pytest.mark.parametrize(
     "email", ["not-an-email", "", "missing-domain@", "@example.com", "two@@example.com"]
 )
-async def test_register_invalid_email_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, email: str
-) -> None:
-    response = await post_register(client, app, email)
+async def test_register_invalid_email_gives_422(api: Api, email: str) -> None:
+    response = await api.register(email)
     assert response.status_code == 422
 
 
 @pytest.mark.parametrize("body", [{}, {"email": "a@example.com"}, {"password": DEFAULT_PASSWORD}])
-async def test_register_missing_field_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, body: dict[str, str]
-) -> None:
-    response = await client.post(url(app, "register_new_user"), json=body)
+async def test_register_missing_field_gives_422(api: Api, body: dict[str, str]) -> None:
+    response = await api.request("POST", "register_new_user", json=body)
     assert response.status_code == 422
 
 
@@ -126,9 +91,9 @@ async def test_register_missing_field_gives_422(
     ],
 )
 async def test_register_password_outside_8_to_256_characters_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, password: str
+    api: Api, password: str
 ) -> None:
-    response = await post_register(client, app, new_email(), password)
+    response = await api.register(password=password)
     assert response.status_code == 422
 
 
@@ -142,27 +107,22 @@ async def test_register_password_outside_8_to_256_characters_gives_422(
     ],
 )
 async def test_register_password_of_8_to_256_characters_is_accepted(
-    client: httpx.AsyncClient, app: FastAPI, password: str
+    api: Api, password: str
 ) -> None:
-    response = await post_register(client, app, new_email(), password)
+    response = await api.register(password=password)
     assert response.status_code == 201
 
 
-async def test_register_accepted_256_character_password_logs_in_untruncated(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_register_accepted_256_character_password_logs_in_untruncated(api: Api) -> None:
     password = "Zq7-wX1p" * 32
-    account = await register(client, app, password=password)
-    login_url = url(app, "login_access_token")
-    good = await client.post(login_url, data={"username": account.email, "password": password})
-    cut = await client.post(login_url, data={"username": account.email, "password": password[:-1]})
+    await api.register(password=password)
+    good = await api.login()
+    cut = await api.login(password=password[:-1])
     assert (good.status_code, cut.status_code) == (200, 400)
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "PASSWORD", "iloveyou"])
-async def test_register_common_password_gives_422(
-    client: httpx.AsyncClient, app: FastAPI, password: str
-) -> None:
-    response = await post_register(client, app, new_email(), password)
+async def test_register_common_password_gives_422(api: Api, password: str) -> None:
+    response = await api.register(password=password)
     assert response.status_code == 422
-    assert api_messages.PASSWORD_TOO_COMMON in response.text
+    assert messages.PASSWORD_TOO_COMMON in response.text
