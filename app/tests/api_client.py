@@ -37,7 +37,7 @@ class Api:
         self.http = http
         self.app = app
         self.password = DEFAULT_PASSWORD
-        self.user: dict[str, Any] | None = None
+        self._user: dict[str, Any] | None = None
         self._email: str | None = None
         self._tokens: dict[str, Any] | None = None
 
@@ -68,7 +68,7 @@ class Api:
     def copy(self) -> "Api":
         """The same account and tokens: a second tab that keeps the tokens of now."""
         other = self.anonymous()
-        other.password, other.user, other._email = self.password, self.user, self._email
+        other.password, other._user, other._email = self.password, self._user, self._email
         other._tokens = None if self._tokens is None else dict(self._tokens)
         return other
 
@@ -96,6 +96,12 @@ class Api:
         return self._email
 
     @property
+    def user(self) -> dict[str, Any]:
+        """The `User` object its registration returned."""
+        assert self._user is not None, "not registered by this client"
+        return self._user
+
+    @property
     def tokens(self) -> dict[str, Any]:
         assert self._tokens is not None, "not logged in"
         return self._tokens
@@ -110,8 +116,8 @@ class Api:
 
     @property
     def id(self) -> str:
-        if self.user is not None:
-            user_id: str = self.user["user_id"]
+        if self._user is not None:
+            user_id: str = self._user["user_id"]
             return user_id
         subject: str = self.claims["sub"]
         return subject
@@ -156,7 +162,7 @@ class Api:
         body = {"email": email, "password": password, **fields}
         response = await self.request("POST", "register_new_user", json=body)
         if response.status_code == 201:
-            self._email, self.password, self.user = email, password, response.json()
+            self._email, self.password, self._user = email, password, response.json()
         return response
 
     async def login(self, email: str | None = None, password: str | None = None) -> httpx.Response:

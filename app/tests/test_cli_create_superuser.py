@@ -5,23 +5,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import URL
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.core.config import get_settings
+from app.tests.api_client import Api
 from app.tests.conftest import CHEAP_HASHING
-from app.tests.factories import (
-    DEFAULT_PASSWORD,
-    bearer,
-    login,
-    new_email,
-    register_and_login,
-    url,
-)
+from app.tests.factories import deactivate, new_email
 
 PASSWORD = "operator chosen passphrase"
 
@@ -48,13 +40,13 @@ async def run_cli(args: list[str], env: dict[str, str | None], prompt: str | Non
     return await asyncio.to_thread(CliRunner().invoke, cli, args, env=env, input=prompt)
 
 
-async def can_administer(client: httpx.AsyncClient, app: FastAPI, tokens: dict[str, Any]) -> bool:
-    response = await client.get(url(app, "list_users"), headers=bearer(tokens))
-    return response.status_code == 200
+async def logs_in_as_superuser(api: Api, email: str) -> bool:
+    logged_in = await api.login(email, PASSWORD)
+    return logged_in.status_code == 200 and (await api.list_users()).status_code == 200
 
 
 async def test_creates_a_superuser_with_the_password_from_the_environment(
-    client: httpx.AsyncClient, app: FastAPI, database_url: URL
+    api: Api, database_url: URL
 ) -> None:
     email = new_email()
     result = await run_cli(
@@ -62,12 +54,11 @@ async def test_creates_a_superuser_with_the_password_from_the_environment(
     )
     assert result.exit_code == 0, result.output
     assert result.output == f"Created superuser {email}.\n"
-    tokens = await login(client, app, email=email, password=PASSWORD)
-    assert await can_administer(client, app, tokens)
+    assert await logs_in_as_superuser(api, email)
 
 
 async def test_asks_for_the_password_twice_when_not_in_the_environment(
-    client: httpx.AsyncClient, app: FastAPI, database_url: URL
+    api: Api, database_url: URL
 ) -> None:
     email = new_email()
     result = await run_cli(
@@ -77,12 +68,11 @@ async def test_asks_for_the_password_twice_when_not_in_the_environment(
     assert "Password:" in result.output
     assert "Repeat for confirmation:" in result.output
     assert PASSWORD not in result.output
-    tokens = await login(client, app, email=email, password=PASSWORD)
-    assert await can_administer(client, app, tokens)
+    assert await logs_in_as_superuser(api, email)
 
 
 async def test_mismatched_prompt_answers_create_nothing(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection, database_url: URL
+    db: asyncpg.Connection, database_url: URL
 ) -> None:
     result = await run_cli(
         ["create-superuser", new_email()],
@@ -94,39 +84,28 @@ async def test_mismatched_prompt_answers_create_nothing(
     assert await db.fetchval("SELECT count(*) FROM users") == 0
 
 
-async def test_promotes_an_existing_account_and_takes_it_over(
-    client: httpx.AsyncClient, app: FastAPI, database_url: URL
-) -> None:
-    account, old_tokens = await register_and_login(client, app)
+async def test_promotes_an_existing_account_and_takes_it_over(user: Api, database_url: URL) -> None:
     result = await run_cli(
-        ["create-superuser", account.email.upper()],
+        ["create-superuser", user.email.upper()],
         cli_env(database_url, SUPERUSER_PASSWORD=PASSWORD),
     )
     assert result.exit_code == 0, result.output
-    assert result.output.lower().startswith(f"promoted {account.email} to superuser")
+    assert result.output.lower().startswith(f"promoted {user.email} to superuser")
     # Whoever registered the email before the operator is locked out.
-    me = await client.get(url(app, "read_current_user"), headers=bearer(old_tokens))
-    assert me.status_code == 401
-    old_login = await client.post(
-        url(app, "login_access_token"),
-        data={"username": account.email, "password": DEFAULT_PASSWORD},
-    )
-    assert old_login.status_code == 400
-    tokens = await login(client, app, email=account.email, password=PASSWORD)
-    assert await can_administer(client, app, tokens)
+    assert (await user.me()).status_code == 401
+    assert (await user.login()).status_code == 400
+    assert await logs_in_as_superuser(user, user.email)
 
 
 async def test_promotion_reactivates_a_deactivated_account(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection, database_url: URL
+    user: Api, db: asyncpg.Connection, database_url: URL
 ) -> None:
-    account, _ = await register_and_login(client, app)
-    await db.execute("UPDATE users SET is_active = false WHERE email = $1", account.email)
+    await deactivate(db, user.id)
     result = await run_cli(
-        ["create-superuser", account.email], cli_env(database_url, SUPERUSER_PASSWORD=PASSWORD)
+        ["create-superuser", user.email], cli_env(database_url, SUPERUSER_PASSWORD=PASSWORD)
     )
     assert result.exit_code == 0, result.output
-    tokens = await login(client, app, email=account.email, password=PASSWORD)
-    assert await can_administer(client, app, tokens)
+    assert await logs_in_as_superuser(user, user.email)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +118,6 @@ async def test_promotion_reactivates_a_deactivated_account(
     ],
 )
 async def test_refuses_a_password_registration_would_refuse(
-    client: httpx.AsyncClient,
     db: asyncpg.Connection,
     database_url: URL,
     password: str,
