@@ -1,33 +1,31 @@
 """Request bodies over the limit get 413, announced (Content-Length) or streamed (chunked)."""
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
-import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.types import Message
 
-from app.api import api_messages
-from app.core.config import Settings
-from app.tests.apps import client_of, running_app
-from app.tests.factories import DEFAULT_PASSWORD, new_email, url
+from app.tests.api_client import DEFAULT_PASSWORD, Api, AppFactory, messages
+from app.tests.factories import new_email
 
 LIMIT = 300
-TOO_LARGE = {"detail": api_messages.REQUEST_BODY_TOO_LARGE}
+TOO_LARGE = {"detail": messages.REQUEST_BODY_TOO_LARGE}
 
 
 @pytest.fixture(scope="module")
-async def small_app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
-    async with running_app(make_settings(max_request_body_bytes=LIMIT)) as application:
+async def small_app(make_app: AppFactory) -> AsyncIterator[FastAPI]:
+    async with make_app(security={"max_request_body_bytes": LIMIT}) as application:
         yield application
 
 
 @pytest.fixture
-async def small_client(small_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(small_app) as client:
-        yield client
+async def small(small_app: FastAPI) -> AsyncIterator[Api]:
+    """A client of an app that takes bodies of up to LIMIT bytes."""
+    async with Api.connect(small_app) as api:
+        yield api
 
 
 async def chunked(data: bytes, size: int = 64) -> AsyncIterator[bytes]:
@@ -44,11 +42,10 @@ def big_form() -> bytes:
     return f"username={new_email()}&password={'x' * LIMIT}".encode()
 
 
-async def test_announced_json_body_over_the_limit_gives_413(
-    small_client: httpx.AsyncClient, small_app: FastAPI
-) -> None:
-    response = await small_client.post(
-        url(small_app, "register_new_user"),
+async def test_announced_json_body_over_the_limit_gives_413(small: Api) -> None:
+    response = await small.request(
+        "POST",
+        "register_new_user",
         content=big_json(),
         headers={"Content-Type": "application/json"},
     )
@@ -56,22 +53,20 @@ async def test_announced_json_body_over_the_limit_gives_413(
     assert response.json() == TOO_LARGE
 
 
-async def test_announced_form_body_over_the_limit_gives_413(
-    small_client: httpx.AsyncClient, small_app: FastAPI
-) -> None:
-    response = await small_client.post(
-        url(small_app, "login_access_token"),
+async def test_announced_form_body_over_the_limit_gives_413(small: Api) -> None:
+    response = await small.request(
+        "POST",
+        "login_access_token",
         content=big_form(),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
 
 
-async def test_chunked_json_body_over_the_limit_gives_413(
-    small_client: httpx.AsyncClient, small_app: FastAPI
-) -> None:
-    response = await small_client.post(
-        url(small_app, "register_new_user"),
+async def test_chunked_json_body_over_the_limit_gives_413(small: Api) -> None:
+    response = await small.request(
+        "POST",
+        "register_new_user",
         content=chunked(big_json()),
         headers={"Content-Type": "application/json"},
     )
@@ -82,9 +77,7 @@ async def test_chunked_json_body_over_the_limit_gives_413(
 @pytest.mark.parametrize(
     "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=b"]
 )
-async def test_chunked_form_body_over_the_limit_gives_413(
-    small_client: httpx.AsyncClient, small_app: FastAPI, content_type: str
-) -> None:
+async def test_chunked_form_body_over_the_limit_gives_413(small: Api, content_type: str) -> None:
     body = big_form()
     if content_type.startswith("multipart"):
         body = (
@@ -92,8 +85,9 @@ async def test_chunked_form_body_over_the_limit_gives_413(
             + b"x" * LIMIT
             + b"\r\n--b--\r\n"
         )
-    response = await small_client.post(
-        url(small_app, "login_access_token"),
+    response = await small.request(
+        "POST",
+        "login_access_token",
         content=chunked(body),
         headers={"Content-Type": content_type},
     )
@@ -101,24 +95,24 @@ async def test_chunked_form_body_over_the_limit_gives_413(
     assert response.json() == TOO_LARGE
 
 
-async def test_chunked_body_within_the_limit_is_served(
-    small_client: httpx.AsyncClient, small_app: FastAPI, db: asyncpg.Connection
-) -> None:
+async def test_chunked_body_within_the_limit_is_served(small: Api, db: asyncpg.Connection) -> None:
     body = json.dumps({"email": new_email(), "password": DEFAULT_PASSWORD}).encode()
     assert len(body) <= LIMIT
-    response = await small_client.post(
-        url(small_app, "register_new_user"),
+    response = await small.request(
+        "POST",
+        "register_new_user",
         content=chunked(body, size=16),
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 201
 
 
-async def test_default_limit_is_one_mebibyte(client: httpx.AsyncClient, app: FastAPI) -> None:
-    register_url = url(app, "register_new_user")
+async def test_default_limit_is_one_mebibyte(api: Api) -> None:
     headers = {"Content-Type": "application/json"}
-    at_limit = await client.post(register_url, content=b" " * 1_048_576, headers=headers)
-    over = await client.post(register_url, content=b" " * 1_048_577, headers=headers)
+    at_limit = await api.request(
+        "POST", "register_new_user", content=b" " * 1_048_576, headers=headers
+    )
+    over = await api.request("POST", "register_new_user", content=b" " * 1_048_577, headers=headers)
     assert at_limit.status_code == 422
     assert over.status_code == 413
 
@@ -143,7 +137,7 @@ async def test_client_gone_before_its_body_gives_no_500(
     async def send(message: Message) -> None:
         sent.append(message)
 
-    path = url(app, name)
+    path = app.url_path_for(name)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},

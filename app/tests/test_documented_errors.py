@@ -6,19 +6,17 @@ Regressions found by `make fuzz`: 413 (body limit), 400 (Host check) and 503
 
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from app.api.middleware import HOST_CHECK_EXEMPT_PATHS
+from app.tests.api_client import Api
 
 DATABASE_TAGS = {"auth", "users"}
 
 
 @pytest.fixture
-async def operations(client: httpx.AsyncClient, app: FastAPI) -> list[tuple[str, dict[str, Any]]]:
-    assert app.openapi_url is not None
-    document = (await client.get(app.openapi_url)).json()
+async def operations(api: Api) -> list[tuple[str, dict[str, Any]]]:
+    document = (await api.openapi()).json()
     return [
         (path, operation)
         for path, path_item in document["paths"].items()

@@ -7,49 +7,33 @@ surrogate.
 
 import json
 
-import httpx
-from fastapi import FastAPI
-
-from app.api import api_messages
-from app.tests.factories import register, url
+from app.tests.api_client import Api, messages
 
 JSON = {"content-type": "application/json"}
 
 
-async def test_body_that_is_not_utf8_gets_422_json_invalid(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_body_that_is_not_utf8_gets_422_json_invalid(api: Api) -> None:
     body = b'{"email": "\xff@example.com", "password": "long enough password"}'
-    response = await client.post(url(app, "register_new_user"), content=body, headers=JSON)
+    response = await api.request("POST", "register_new_user", content=body, headers=JSON)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
-async def test_body_nested_deeper_than_the_parser_allows_gets_422_json_invalid(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_body_nested_deeper_than_the_parser_allows_gets_422_json_invalid(api: Api) -> None:
     body = b"[" * 100_000
-    response = await client.post(url(app, "refresh_token"), content=body, headers=JSON)
+    response = await api.request("POST", "refresh_token", content=body, headers=JSON)
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
-async def test_lone_surrogate_in_body_gets_422_that_echoes_it(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_lone_surrogate_in_body_gets_422_that_echoes_it(api: Api) -> None:
     body = b'{"refresh_token": "\\ud800"}'
-    response = await client.post(url(app, "logout"), content=body, headers=JSON)
+    response = await api.request("POST", "logout", content=body, headers=JSON)
     assert response.status_code == 422
     assert json.loads(response.content)["detail"][0]["input"] == "\ud800"
 
 
-async def test_other_http_errors_keep_their_status_and_detail(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app)
-    response = await client.post(
-        url(app, "register_new_user"),
-        json={"email": account.email, "password": account.password},
-    )
+async def test_other_http_errors_keep_their_status_and_detail(api: Api, user: Api) -> None:
+    response = await api.register(user.email)
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.EMAIL_ALREADY_REGISTERED}
+    assert response.json() == {"detail": messages.EMAIL_ALREADY_REGISTERED}

@@ -5,10 +5,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.tests.factories import DEFAULT_PASSWORD, bearer, new_email, register_and_login, url
+from app.tests.api_client import DEFAULT_PASSWORD, Api, messages
+from app.tests.factories import new_email
 
 NASTY_STRINGS = {
     "nul": "abcd\u0000efghijkl",
@@ -36,19 +35,18 @@ FIELD_CASES = [
 
 
 async def send_json(
-    client: httpx.AsyncClient,
-    app: FastAPI,
+    api: Api,
     method: str,
     name: str,
     content: bytes,
     auth: bool,
     content_type: str = "application/json",
 ) -> httpx.Response:
-    headers = {"Content-Type": content_type}
-    if auth:
-        _, tokens = await register_and_login(client, app)
-        headers.update(bearer(tokens))
-    return await client.request(method, url(app, name), content=content, headers=headers)
+    """Sent by a new user when the call needs a session, else anonymously."""
+    caller = await api.new_user() if auth else api
+    return await caller.request(
+        method, name, content=content, headers={"Content-Type": content_type}
+    )
 
 
 def assert_client_error(response: httpx.Response) -> None:
@@ -59,8 +57,7 @@ def assert_client_error(response: httpx.Response) -> None:
 @pytest.mark.parametrize("nasty", NASTY_STRINGS.values(), ids=NASTY_STRINGS.keys())
 @pytest.mark.parametrize(("method", "name", "body", "auth", "field"), FIELD_CASES)
 async def test_nasty_string_in_any_field_gives_4xx(
-    client: httpx.AsyncClient,
-    app: FastAPI,
+    api: Api,
     method: str,
     name: str,
     body: dict[str, Any],
@@ -69,7 +66,7 @@ async def test_nasty_string_in_any_field_gives_4xx(
     nasty: str,
 ) -> None:
     content = json.dumps({**body, field: nasty}).encode()  # ASCII-escaped: surrogates survive
-    assert_client_error(await send_json(client, app, method, name, content, auth))
+    assert_client_error(await send_json(api, method, name, content, auth))
 
 
 WRONG_TYPES: list[object] = [None, 12345, 1.5, True, [], {}, ["x"]]
@@ -78,8 +75,7 @@ WRONG_TYPES: list[object] = [None, 12345, 1.5, True, [], {}, ["x"]]
 @pytest.mark.parametrize("value", WRONG_TYPES, ids=repr)
 @pytest.mark.parametrize(("method", "name", "body", "auth", "field"), FIELD_CASES)
 async def test_wrong_json_type_in_any_field_gives_422(
-    client: httpx.AsyncClient,
-    app: FastAPI,
+    api: Api,
     method: str,
     name: str,
     body: dict[str, Any],
@@ -88,7 +84,7 @@ async def test_wrong_json_type_in_any_field_gives_422(
     value: object,
 ) -> None:
     content = json.dumps({**body, field: value}).encode()
-    response = await send_json(client, app, method, name, content, auth)
+    response = await send_json(api, method, name, content, auth)
     assert response.status_code == 422
 
 
@@ -115,9 +111,9 @@ BODY_CASES = [pytest.param(method, name, auth, id=name) for method, name, _, aut
 )
 @pytest.mark.parametrize(("method", "name", "auth"), BODY_CASES)
 async def test_invalid_or_non_object_json_gives_4xx(
-    client: httpx.AsyncClient, app: FastAPI, method: str, name: str, auth: bool, content: bytes
+    api: Api, method: str, name: str, auth: bool, content: bytes
 ) -> None:
-    assert_client_error(await send_json(client, app, method, name, content, auth))
+    assert_client_error(await send_json(api, method, name, content, auth))
 
 
 @pytest.mark.parametrize(
@@ -125,15 +121,14 @@ async def test_invalid_or_non_object_json_gives_4xx(
 )
 @pytest.mark.parametrize(("method", "name", "auth"), BODY_CASES)
 async def test_wrong_content_type_gives_4xx(
-    client: httpx.AsyncClient,
-    app: FastAPI,
+    api: Api,
     method: str,
     name: str,
     auth: bool,
     content_type: str,
 ) -> None:
     content = b'{"email": "x@example.com"}'
-    response = await send_json(client, app, method, name, content, auth, content_type)
+    response = await send_json(api, method, name, content, auth, content_type)
     assert_client_error(response)
 
 
@@ -145,13 +140,14 @@ FORM_NASTY = {"nul": "ab%00cdefgh", "not_utf8": "ab%FF%ED%A0%80cd", "ten_kilobyt
 @pytest.mark.parametrize("nasty", FORM_NASTY.values(), ids=FORM_NASTY.keys())
 @pytest.mark.parametrize("field", ["grant_type", "username", "password", "refresh_token"])
 async def test_nasty_value_in_any_token_form_field_gives_4xx(
-    client: httpx.AsyncClient, app: FastAPI, field: str, nasty: str
+    api: Api, field: str, nasty: str
 ) -> None:
     grant = "refresh_token" if field == "refresh_token" else "password"
     form = {"grant_type": grant, "username": new_email(), "password": "x", "refresh_token": "x"}
     form[field] = nasty
-    response = await client.post(
-        url(app, "login_access_token"),
+    response = await api.request(
+        "POST",
+        "login_access_token",
         content="&".join(f"{key}={value}" for key, value in form.items()).encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
@@ -159,22 +155,16 @@ async def test_nasty_value_in_any_token_form_field_gives_4xx(
     assert response.json()["error"] in {"invalid_grant", "unsupported_grant_type"}
 
 
-async def test_nul_in_a_password_gives_422_with_a_clear_detail(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await client.post(
-        url(app, "register_new_user"),
-        json={"email": new_email(), "password": "abcd\u0000efghijkl"},
-    )
+async def test_nul_in_a_password_gives_422_with_a_clear_detail(api: Api) -> None:
+    response = await api.register(password="abcd\u0000efghijkl")
     assert response.status_code == 422
-    assert api_messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
+    assert messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
 
 
-async def test_nan_in_a_field_gives_422_without_echoing_it(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await client.post(
-        url(app, "refresh_token"),
+async def test_nan_in_a_field_gives_422_without_echoing_it(api: Api) -> None:
+    response = await api.request(
+        "POST",
+        "refresh_token",
         content=b'{"refresh_token": NaN}',
         headers={"Content-Type": "application/json"},
     )
@@ -184,11 +174,10 @@ async def test_nan_in_a_field_gives_422_without_echoing_it(
     assert error["input"] is None
 
 
-async def test_lone_surrogate_gives_the_standard_422_body(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    response = await client.post(
-        url(app, "refresh_token"),
+async def test_lone_surrogate_gives_the_standard_422_body(api: Api) -> None:
+    response = await api.request(
+        "POST",
+        "refresh_token",
         content=b'{"refresh_token": "abc\\ud800"}',
         headers={"Content-Type": "application/json"},
     )
@@ -198,11 +187,10 @@ async def test_lone_surrogate_gives_the_standard_422_body(
     assert error["input"] == "abc\ud800"
 
 
-async def test_absurd_query_parameters_are_ignored(client: httpx.AsyncClient, app: FastAPI) -> None:
-    _, tokens = await register_and_login(client, app)
-    response = await client.get(
-        url(app, "read_current_user"),
+async def test_absurd_query_parameters_are_ignored(user: Api) -> None:
+    response = await user.request(
+        "GET",
+        "read_current_user",
         params={"limit": "-1" * 100, "cursor": "\x00", "x" * 1000: "y"},
-        headers=bearer(tokens),
     )
     assert response.status_code == 200
