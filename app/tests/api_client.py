@@ -139,8 +139,10 @@ class Api:
         names an Authorization of its own.
         """
         path = route if route.startswith("/") else self.url(route)
-        headers = {**self._bearer(), **kwargs.pop("headers", {})}
-        return await self.http.request(method, path, headers=headers, **kwargs)
+        given: dict[Any, Any] = kwargs.pop("headers", {})
+        names = {(name.decode() if isinstance(name, bytes) else name).lower() for name in given}
+        bearer = {} if "authorization" in names else self._bearer()
+        return await self.http.request(method, path, headers={**bearer, **given}, **kwargs)
 
     def _bearer(self) -> dict[str, str]:
         if self._tokens is None:

@@ -10,39 +10,40 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
 
+from app.tests.api_client import Api
 from app.tests.conftest import TEST_JWT_SECRET
-from app.tests.factories import claims_of, register_and_login, url
 
-ISSUER = "fastapi-auth-backend"
+Claims = dict[str, Any]
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-async def live_claims(client: httpx.AsyncClient, app: FastAPI) -> dict[str, Any]:
-    _, tokens = await register_and_login(client, app)
-    return claims_of(tokens)
-
-
-async def status_with(client: httpx.AsyncClient, app: FastAPI, token: str) -> httpx.Response:
-    return await client.get(
-        url(app, "read_current_user"), headers={"Authorization": f"Bearer {token}"}
+async def me_with(api: Api, token: str) -> httpx.Response:
+    return await api.request(
+        "GET", "read_current_user", headers={"Authorization": f"Bearer {token}"}
     )
 
 
-def sign(claims: dict[str, Any], key: str = TEST_JWT_SECRET) -> str:
+async def assert_refused(api: Api, token: str) -> None:
+    response = await me_with(api, token)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def sign(claims: Claims, key: str = TEST_JWT_SECRET) -> str:
     return jwt.encode(claims, key, algorithm="HS256")
 
 
-def sign_by_hand(claims: dict[str, Any], algorithm: str, digest: Any) -> str:
+def sign_by_hand(claims: Claims, algorithm: str, digest: Any) -> str:
     """HMAC over the test secret, whatever the header claims the algorithm is."""
     signing_input = ".".join(
         (
@@ -54,101 +55,88 @@ def sign_by_hand(claims: dict[str, Any], algorithm: str, digest: Any) -> str:
     return f"{signing_input}.{b64url(signature)}"
 
 
-async def test_token_forged_with_the_right_secret_is_accepted(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    claims = await live_claims(client, app)
-    assert (await status_with(client, app, sign({**claims, "jti": "forged"}))).status_code == 200
-    by_hand = sign_by_hand(claims, "HS256", hashlib.sha256)
-    assert (await status_with(client, app, by_hand)).status_code == 200
+async def test_token_forged_with_the_right_secret_is_accepted(user: Api) -> None:
+    assert (await me_with(user, sign({**user.claims, "jti": "forged"}))).status_code == 200
+    by_hand = sign_by_hand(user.claims, "HS256", hashlib.sha256)
+    assert (await me_with(user, by_hand)).status_code == 200
 
 
-async def assert_refused(client: httpx.AsyncClient, app: FastAPI, token: str) -> None:
-    response = await status_with(client, app, token)
-    assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+def alg_none(claims: Claims) -> str:
+    return jwt.encode(claims, None, algorithm="none")
 
 
-async def test_alg_none_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, jwt.encode(claims, None, algorithm="none"))
-
-
-async def test_alg_none_with_signature_stripped_by_hand_is_refused(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    claims = await live_claims(client, app)
+def alg_none_signature_stripped_by_hand(claims: Claims) -> str:
     header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    payload = b64url(json.dumps(claims).encode())
-    await assert_refused(client, app, f"{header}.{payload}.")
+    return f"{header}.{b64url(json.dumps(claims).encode())}."
 
 
-async def test_other_hmac_algorithm_with_the_same_secret_is_refused(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    claims = await live_claims(client, app)
+def other_hmac_algorithm_same_secret(claims: Claims) -> str:
     # Signed by hand: PyJWT refuses to sign HS512 with a key this short.
-    await assert_refused(client, app, sign_by_hand(claims, "HS512", hashlib.sha512))
+    return sign_by_hand(claims, "HS512", hashlib.sha512)
 
 
-async def test_rs256_header_with_hmac_signature_is_refused(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+def rs256_header_hmac_signature(claims: Claims) -> str:
     # Algorithm confusion: an RS256 header, "signed" with HMAC over the secret
     # as if it were the public key.
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, sign_by_hand(claims, "RS256", hashlib.sha256))
+    return sign_by_hand(claims, "RS256", hashlib.sha256)
 
 
-async def test_bad_signature_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, sign(claims, key="another secret of enough length 0123"))
+def bad_signature(claims: Claims) -> str:
+    return sign(claims, key="another secret of enough length 0123")
 
 
-async def test_tampered_payload_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
+def tampered_payload(claims: Claims) -> str:
     header, _, signature = sign(claims).split(".")
-    payload = b64url(json.dumps({**claims, "jti": "tampered"}).encode())
-    await assert_refused(client, app, f"{header}.{payload}.{signature}")
+    return f"{header}.{b64url(json.dumps({**claims, 'jti': 'tampered'}).encode())}.{signature}"
 
 
-async def test_other_issuer_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, sign({**claims, "iss": "someone-else"}))
+def other_issuer(claims: Claims) -> str:
+    return sign({**claims, "iss": "someone-else"})
 
 
-async def test_past_exp_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
+def past_exp(claims: Claims) -> str:
     now = int(time.time())
-    await assert_refused(client, app, sign({**claims, "iat": now - 120, "exp": now - 60}))
+    return sign({**claims, "iat": now - 120, "exp": now - 60})
 
 
-async def test_future_iat_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, sign({**claims, "iat": int(time.time()) + 3600}))
+def future_iat(claims: Claims) -> str:
+    return sign({**claims, "iat": int(time.time()) + 3600})
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        alg_none,
+        alg_none_signature_stripped_by_hand,
+        other_hmac_algorithm_same_secret,
+        rs256_header_hmac_signature,
+        bad_signature,
+        tampered_payload,
+        other_issuer,
+        past_exp,
+        future_iat,
+    ],
+    ids=lambda forge: forge.__name__,
+)
+async def test_forged_token_is_refused(user: Api, forge: Callable[[Claims], str]) -> None:
+    await assert_refused(user, forge(user.claims))
 
 
 @pytest.mark.parametrize("missing", ["iss", "sub", "iat", "exp", "jti", "sid"])
-async def test_missing_claim_is_refused(
-    client: httpx.AsyncClient, app: FastAPI, missing: str
-) -> None:
-    claims = await live_claims(client, app)
+async def test_missing_claim_is_refused(user: Api, missing: str) -> None:
+    claims = user.claims
     del claims[missing]
-    await assert_refused(client, app, sign(claims))
+    await assert_refused(user, sign(claims))
 
 
 @pytest.mark.parametrize(
     ("claim", "value"),
     [("sub", "not-a-uuid"), ("sid", "not-a-uuid"), ("sub", 12345), ("sid", ["x"])],
 )
-async def test_non_uuid_subject_or_session_is_refused(
-    client: httpx.AsyncClient, app: FastAPI, claim: str, value: object
-) -> None:
-    claims = await live_claims(client, app)
-    await assert_refused(client, app, sign({**claims, claim: value}))
+async def test_non_uuid_subject_or_session_is_refused(user: Api, claim: str, value: object) -> None:
+    await assert_refused(user, sign({**user.claims, claim: value}))
 
 
-async def test_session_of_another_user_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
-    mine = await live_claims(client, app)
-    theirs = await live_claims(client, app)
-    await assert_refused(client, app, sign({**mine, "sid": theirs["sid"]}))
+async def test_session_of_another_user_is_refused(api: Api, user: Api) -> None:
+    other = await api.new_user()
+    await assert_refused(user, sign({**user.claims, "sid": other.claims["sid"]}))

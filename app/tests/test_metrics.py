@@ -1,24 +1,17 @@
 """`/metrics`: HTTP traffic by route template, auth outcomes, throttling, database pools."""
 
 import uuid
-from collections.abc import Callable
 
-import httpx
-import pytest
-from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.core.config import Settings
-from app.main import create_app
-from app.tests.factories import bearer, login, new_email, register, register_and_login, url
+from app.tests.api_client import Api, ApiFactory
+from app.tests.factories import new_email
 
-pytestmark = pytest.mark.usefixtures("db")
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-async def scrape(
-    client: httpx.AsyncClient, app: FastAPI
-) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    response = await client.get(url(app, "read_metrics"))
+async def scrape(api: Api) -> Samples:
+    response = await api.metrics()
     assert response.status_code == 200
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -27,79 +20,65 @@ async def scrape(
     }
 
 
-def value(
-    samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
-) -> float:
+def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
-async def test_requests_are_counted_by_route_template_method_and_status(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    _, tokens = await register_and_login(client, app)
+async def test_requests_are_counted_by_route_template_method_and_status(user: Api) -> None:
     labels = {"method": "GET", "route": "/users/me", "status": "200"}
-    before = await scrape(client, app)
+    before = await scrape(user)
 
-    await client.get(url(app, "read_current_user"), headers=bearer(tokens))
+    await user.me()
 
-    after = await scrape(client, app)
+    after = await scrape(user)
     for name in ("http_requests_total", "http_request_duration_seconds_count"):
         assert value(after, name, **labels) == value(before, name, **labels) + 1
 
 
-async def test_unknown_paths_are_not_recorded(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_unknown_paths_are_not_recorded(api: Api) -> None:
     path = f"/no-such-page-{uuid.uuid4().hex}"
-    assert (await client.get(path)).status_code == 404
+    assert (await api.request("GET", path)).status_code == 404
 
-    response = await client.get(url(app, "read_metrics"))
+    response = await api.metrics()
 
     assert path not in response.text
 
 
-async def test_unknown_methods_are_labelled_other(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_unknown_methods_are_labelled_other(api: Api) -> None:
     labels = {"method": "OTHER", "route": "/users/me", "status": "405"}
-    before = await scrape(client, app)
+    before = await scrape(api)
 
-    assert (await client.request("BREW", url(app, "read_current_user"))).status_code == 405
+    assert (await api.request("BREW", "read_current_user")).status_code == 405
 
-    after = await scrape(client, app)
+    after = await scrape(api)
     assert (
         value(after, "http_requests_total", **labels)
         == value(before, "http_requests_total", **labels) + 1
     )
 
 
-async def test_login_outcomes_are_counted(client: httpx.AsyncClient, app: FastAPI) -> None:
-    account = await register(client, app)
-    before = await scrape(client, app)
+async def test_login_outcomes_are_counted(api: Api) -> None:
+    await api.register()
+    before = await scrape(api)
 
-    await login(client, app, email=account.email)
-    await client.post(
-        url(app, "login_access_token"), data={"username": account.email, "password": "wrong-pass"}
-    )
+    await api.login()
+    await api.login(password="wrong-pass")
 
-    after = await scrape(client, app)
+    after = await scrape(api)
     for outcome in ("success", "failure"):
         assert value(after, "auth_logins_total", outcome=outcome) == (
             value(before, "auth_logins_total", outcome=outcome) + 1
         )
 
 
-async def test_refreshes_and_reuse_detections_are_counted(
-    make_settings: Callable[..., Settings],
-) -> None:
-    app = create_app(make_settings(refresh_reuse_grace_secs=0))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
-    ):
-        _, tokens = await register_and_login(client, app)
-        before = await scrape(client, app)
-        body = {"refresh_token": tokens["refresh_token"]}
-        assert (await client.post(url(app, "refresh_token"), json=body)).status_code == 200
-        assert (await client.post(url(app, "refresh_token"), json=body)).status_code == 400
-        after = await scrape(client, app)
+async def test_refreshes_and_reuse_detections_are_counted(make_api: ApiFactory) -> None:
+    async with make_api(security={"refresh_reuse_grace_secs": 0}) as api:
+        user = await api.new_user()
+        spent = user.tokens["refresh_token"]
+        before = await scrape(api)
+        assert (await user.refresh()).status_code == 200
+        assert (await user.refresh(spent)).status_code == 400
+        after = await scrape(api)
 
     for outcome in ("success", "failure"):
         assert value(after, "auth_refreshes_total", outcome=outcome) == (
@@ -109,50 +88,44 @@ async def test_refreshes_and_reuse_detections_are_counted(
     assert value(after, reuse) == value(before, reuse) + 1
 
 
-async def test_throttled_requests_are_counted(client: httpx.AsyncClient, app: FastAPI) -> None:
-    before = await scrape(client, app)
-    body = {"email": new_email(), "password": "correct horse battery staple"}
-    statuses = [
-        (await client.post(url(app, "register_new_user"), json=body)).status_code for _ in range(6)
-    ]
+async def test_throttled_requests_are_counted(api: Api) -> None:
+    before = await scrape(api)
+    email = new_email()
+    statuses = [(await api.register(email)).status_code for _ in range(6)]
 
-    after = await scrape(client, app)
+    after = await scrape(api)
     assert statuses[-1] == 429
     assert value(after, "throttled_requests_total", action="register") == (
         value(before, "throttled_requests_total", action="register") + 1
     )
 
 
-async def test_database_pools_are_reported(client: httpx.AsyncClient, app: FastAPI) -> None:
-    await register_and_login(client, app)  # uses both pools
+async def test_database_pools_are_reported(api: Api) -> None:
+    await api.new_user()  # uses both pools
 
-    samples = await scrape(client, app)
+    samples = await scrape(api)
 
     for pool in ("asyncpg", "sqlalchemy"):
         assert value(samples, "db_pool_connections", pool=pool) >= 1
         assert ("db_pool_checked_out_connections", frozenset({("pool", pool)})) in samples
 
 
-async def test_metrics_need_no_token_but_an_allowed_host(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    allowed = await client.get(url(app, "read_metrics"))
-    other_host = await client.get(url(app, "read_metrics"), headers={"Host": "evil.example"})
+async def test_metrics_need_no_token_but_an_allowed_host(api: Api) -> None:
+    allowed = await api.metrics()
+    other_host = await api.request("GET", "read_metrics", headers={"Host": "evil.example"})
 
     assert allowed.status_code == 200
     assert allowed.headers["content-type"].startswith("text/plain")
     assert other_host.status_code == 400
 
 
-async def test_routes_of_the_app_itself_are_counted_by_their_path(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_routes_of_the_app_itself_are_counted_by_their_path(api: Api) -> None:
     labels = {"method": "GET", "route": "/openapi.json", "status": "200"}
-    before = await scrape(client, app)
+    before = await scrape(api)
 
-    assert (await client.get(app.openapi_url or "")).status_code == 200
+    assert (await api.openapi()).status_code == 200
 
-    after = await scrape(client, app)
+    after = await scrape(api)
     assert value(after, "http_requests_total", **labels) == (
         value(before, "http_requests_total", **labels) + 1
     )

@@ -5,16 +5,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from app.core.config import Settings
 from app.core.logging_setup import JsonFormatter, RequestIdFilter, TextFormatter, uses_json
+from app.tests.api_client import Api
 from app.tests.conftest import TEST_JWT_SECRET
-from app.tests.factories import bearer, register_and_login, url
-
-pytestmark = pytest.mark.usefixtures("db")
 
 
 class Collector(logging.Handler):
@@ -51,68 +47,55 @@ def find(records: list[logging.LogRecord], logger: str, **fields: object) -> dic
 
 
 async def test_request_is_logged_with_request_id_route_status_duration_and_user(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
+    user: Api, records: list[logging.LogRecord]
 ) -> None:
-    account, tokens = await register_and_login(client, app)
-
-    await client.get(
-        url(app, "read_current_user"), headers={**bearer(tokens), "X-Request-ID": "req-42"}
-    )
+    await user.request("GET", "read_current_user", headers={"X-Request-ID": "req-42"})
 
     record = find(records, "app.request", request_id="req-42")
     assert record["levelno"] == logging.INFO
     assert (record["method"], record["route"], record["status"]) == ("GET", "/users/me", 200)
-    assert record["user_id"] == account.user["user_id"]
+    assert record["user_id"] == user.id
     assert record["duration_ms"] > 0
 
 
 async def test_unmatched_path_is_logged_with_its_path(
-    client: httpx.AsyncClient, records: list[logging.LogRecord]
+    api: Api, records: list[logging.LogRecord]
 ) -> None:
-    await client.get("/no-such-page", headers={"X-Request-ID": "req-404"})
+    await api.request("GET", "/no-such-page", headers={"X-Request-ID": "req-404"})
 
     record = find(records, "app.request", request_id="req-404")
     assert (record["route"], record["path"], record["status"]) == (None, "/no-such-page", 404)
 
 
 async def test_failed_login_is_a_warning_with_its_request_id(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
+    user: Api, records: list[logging.LogRecord]
 ) -> None:
-    account, _ = await register_and_login(client, app)
-
-    await client.post(
-        url(app, "login_access_token"),
-        data={"username": account.email, "password": "a wrong password"},
+    await user.request(
+        "POST",
+        "login_access_token",
+        data={"username": user.email, "password": "a wrong password"},
         headers={"X-Request-ID": "req-bad-login"},
     )
 
     record = find(records, "app.security", event="login_failed", request_id="req-bad-login")
     assert record["levelno"] == logging.WARNING
-    assert record["user_id"] == account.user["user_id"]
+    assert record["user_id"] == user.id
 
 
 async def test_password_change_and_logout_all_are_warnings(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
+    user: Api, records: list[logging.LogRecord]
 ) -> None:
-    account, tokens = await register_and_login(client, app)
-    await client.put(
-        url(app, "change_current_user_password"),
-        json={"current_password": account.password, "new_password": "another long passphrase"},
-        headers=bearer(tokens),
-    )
-    await client.post(url(app, "logout_all"), headers=bearer(tokens))
+    await user.change_password("another long passphrase")
+    await user.logout_all()
 
     for event in ("password_changed", "sessions_revoked"):
-        record = find(records, "app.security", event=event, user_id=account.user["user_id"])
+        record = find(records, "app.security", event=event, user_id=user.id)
         assert record["levelno"] == logging.WARNING
 
 
-async def test_throttling_is_a_warning(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
-) -> None:
-    body = {"email": "throttled@example.com", "password": "correct horse battery staple"}
+async def test_throttling_is_a_warning(api: Api, records: list[logging.LogRecord]) -> None:
     for _ in range(6):
-        await client.post(url(app, "register_new_user"), json=body)
+        await api.register("throttled@example.com")
 
     record = find(records, "app.security", event="throttled", action="register")
     assert record["levelno"] == logging.WARNING
@@ -120,14 +103,11 @@ async def test_throttling_is_a_warning(
 
 
 async def test_no_password_or_token_reaches_the_log(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
+    user: Api, records: list[logging.LogRecord]
 ) -> None:
-    account, tokens = await register_and_login(client, app)
-    await client.post(url(app, "refresh_token"), json={"refresh_token": tokens["refresh_token"]})
-    await client.post(
-        url(app, "login_access_token"),
-        data={"username": account.email, "password": "a wrong password"},
-    )
+    tokens = user.tokens
+    await user.refresh()
+    await user.login(password="a wrong password")
 
     lines = [
         formatter.format(record)
@@ -135,19 +115,21 @@ async def test_no_password_or_token_reaches_the_log(
         for formatter in (JsonFormatter(), TextFormatter())
     ]
     secrets = (
-        account.password,
+        user.password,
         "a wrong password",
         tokens["access_token"],
         tokens["refresh_token"],
+        user.tokens["access_token"],
+        user.tokens["refresh_token"],
     )
     assert lines
     assert not [line for line in lines for secret in secrets if secret in line]
 
 
 async def test_json_lines_carry_the_request_fields(
-    client: httpx.AsyncClient, app: FastAPI, records: list[logging.LogRecord]
+    api: Api, records: list[logging.LogRecord]
 ) -> None:
-    await client.get(app.openapi_url or "", headers={"X-Request-ID": "req-json"})
+    await api.request("GET", "/openapi.json", headers={"X-Request-ID": "req-json"})
 
     entry = json.loads(
         JsonFormatter().format(
