@@ -67,7 +67,11 @@ class Api:
 
     def copy(self) -> "Api":
         """The same account and tokens: a second tab that keeps the tokens of now."""
-        other = self.anonymous()
+        return self.via(self)
+
+    def via(self, replica: "Api") -> "Api":
+        """The same account and tokens, sent over `replica`'s connection (another server)."""
+        other = Api(replica.http, self.app)
         other.password, other._user, other._email = self.password, self._user, self._email
         other._tokens = None if self._tokens is None else dict(self._tokens)
         return other

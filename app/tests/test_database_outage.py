@@ -8,24 +8,12 @@ application must recover without a restart.
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.api import api_messages
-from app.core.config import Settings
-from app.tests.apps import client_of, running_app
-from app.tests.factories import (
-    bearer,
-    login,
-    new_email,
-    register_and_login,
-    url,
-)
+from app.tests.api_client import DEFAULT_PASSWORD, Api, ApiFactory, messages
 from app.tests.tcp_proxy import TcpProxy
 
 # Connection refused is immediate; this bounds everything else (pool waits).
@@ -35,66 +23,41 @@ QUICKLY_SECS = 3.0
 @dataclass
 class Outage:
     proxy: TcpProxy
-    app: FastAPI
-    client: httpx.AsyncClient
-    tokens: dict[str, Any]
-    email: str
+    user: Api
 
 
 @pytest.fixture
-async def outage(
-    make_settings: Callable[..., Settings],
-    server_url: URL,
-    database_url: URL,
-    db: asyncpg.Connection,
-) -> AsyncIterator[Outage]:
+async def outage(make_api: ApiFactory, server_url: URL, database_url: URL) -> AsyncIterator[Outage]:
+    """A user of an app whose database connections go through `proxy`."""
     proxy = TcpProxy(server_url)
     await proxy.start()
-    settings = make_settings(database=proxy.url_for(database_url))
-    settings.database.connect_timeout_secs = 2.0
-    async with running_app(settings) as application, client_of(application) as client:
-        account, tokens = await register_and_login(client, application)
-        yield Outage(proxy, application, client, tokens, account.email)
+    database = {"url": proxy.url_for(database_url), "connect_timeout_secs": 2.0}
+    async with make_api(database=database) as api:
+        yield Outage(proxy, await api.new_user())
         await proxy.stop()
 
 
-Call = Callable[[Outage], Awaitable[httpx.Response]]
+async def read_me(user: Api) -> httpx.Response:
+    return await user.me()
 
 
-async def read_me(o: Outage) -> httpx.Response:
-    return await o.client.get(url(o.app, "read_current_user"), headers=bearer(o.tokens))
+async def register(user: Api) -> httpx.Response:
+    return await user.anonymous().register()
 
 
-async def register(o: Outage) -> httpx.Response:
-    return await o.client.post(
-        url(o.app, "register_new_user"),
-        json={"email": new_email(), "password": "a fine passphrase"},
-    )
+async def log_in(user: Api) -> httpx.Response:
+    return await user.login()
 
 
-async def log_in(o: Outage) -> httpx.Response:
-    return await o.client.post(
-        url(o.app, "login_access_token"),
-        data={"username": o.email, "password": "correct horse battery staple"},
-    )
+async def logout(user: Api) -> httpx.Response:
+    return await user.logout("whatever")
 
 
-async def logout(o: Outage) -> httpx.Response:
-    return await o.client.post(url(o.app, "logout"), json={"refresh_token": "whatever"})
+async def change_password(user: Api) -> httpx.Response:
+    return await user.change_password(DEFAULT_PASSWORD)
 
 
-async def change_password(o: Outage) -> httpx.Response:
-    return await o.client.put(
-        url(o.app, "change_current_user_password"),
-        json={
-            "current_password": "correct horse battery staple",
-            "new_password": "correct horse battery staple",
-        },
-        headers=bearer(o.tokens),
-    )
-
-
-CALLS: dict[str, tuple[Call, int]] = {
+CALLS: dict[str, tuple[Callable[[Api], Awaitable[httpx.Response]], int]] = {
     "read_me": (read_me, 200),
     "register": (register, 201),
     "login": (log_in, 200),
@@ -105,55 +68,49 @@ CALLS: dict[str, tuple[Call, int]] = {
 
 @pytest.mark.parametrize(("call", "ok"), CALLS.values(), ids=CALLS.keys())
 async def test_request_gets_503_during_outage_and_recovers(
-    outage: Outage, call: Call, ok: int
+    outage: Outage, call: Callable[[Api], Awaitable[httpx.Response]], ok: int
 ) -> None:
     await outage.proxy.stop()
     started = time.monotonic()
-    response = await call(outage)
+    response = await call(outage.user)
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
-    assert (await call(outage)).status_code == ok
+    assert (await call(outage.user)).status_code == ok
 
 
 async def test_refresh_gets_503_during_outage_and_recovers(outage: Outage) -> None:
-    spare = await login(outage.client, outage.app, email=outage.email)
+    spare = await outage.user.new_session()
     await outage.proxy.stop()
-    refresh_url = url(outage.app, "refresh_token")
     started = time.monotonic()
-    response = await outage.client.post(
-        refresh_url, json={"refresh_token": outage.tokens["refresh_token"]}
-    )
+    response = await outage.user.refresh()
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
-    response = await outage.client.post(refresh_url, json={"refresh_token": spare["refresh_token"]})
-    assert response.status_code == 200
+    assert (await spare.refresh()).status_code == 200
 
 
 async def test_ready_gets_503_during_outage_and_recovers(outage: Outage) -> None:
-    ready_url = url(outage.app, "ready")
     await outage.proxy.stop()
     started = time.monotonic()
-    response = await outage.client.get(ready_url)
+    response = await outage.user.ready()
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
     await outage.proxy.start()
-    assert (await outage.client.get(ready_url)).json() == {"status": "ok"}
+    assert (await outage.user.ready()).json() == {"status": "ok"}
 
 
 async def test_service_starts_while_the_database_is_down(
-    make_settings: Callable[..., Settings], server_url: URL, database_url: URL
+    make_api: ApiFactory, server_url: URL, database_url: URL
 ) -> None:
     proxy = TcpProxy(server_url)
     await proxy.start()
     await proxy.stop()
-    async with running_app(make_settings(database=proxy.url_for(database_url))) as application:
-        async with client_of(application) as client:
-            assert (await client.get(url(application, "ready"))).status_code == 503
-            await proxy.start()
-            assert (await client.get(url(application, "ready"))).status_code == 200
+    async with make_api(database={"url": proxy.url_for(database_url)}) as api:
+        assert (await api.ready()).status_code == 503
+        await proxy.start()
+        assert (await api.ready()).status_code == 200
         await proxy.stop()

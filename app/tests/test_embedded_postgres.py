@@ -6,9 +6,8 @@ project's `.data/` (the default `data_dir`), as `make run` would.
 
 from app.core.config import PROJECT_DIR, Database, Security, Settings
 from app.core.database_session import resolve_database_url
-from app.tests.apps import client_of, running_app
+from app.tests.api_client import ApiFactory
 from app.tests.conftest import CHEAP_HASHING, TEST_JWT_SECRET
-from app.tests.factories import url
 
 
 def embedded_settings() -> Settings:
@@ -27,9 +26,11 @@ async def test_embedded_server_listens_on_a_socket_under_the_data_dir() -> None:
     assert url_.query["host"] == str(PROJECT_DIR / ".data" / "postgres")
 
 
-async def test_app_without_database_url_migrates_and_serves_the_embedded_database() -> None:
-    async with running_app(embedded_settings()) as application, client_of(application) as client:
-        response = await client.get(url(application, "ready"))  # SELECT 1
-        openapi = await client.get("/openapi.json")
+async def test_app_without_database_url_migrates_and_serves_the_embedded_database(
+    make_api: ApiFactory,
+) -> None:
+    async with make_api(database={"url": None}, data_dir=PROJECT_DIR / ".data") as api:
+        response = await api.ready()  # SELECT 1
+        openapi = await api.openapi()
     assert response.json() == {"status": "ok"}
     assert openapi.status_code == 200

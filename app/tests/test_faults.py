@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.tests.factories import DEFAULT_PASSWORD, bearer, login, register, url
+from app.tests.api_client import Api
 from app.tests.servers import ServerProcess, run_server, server_env
 from app.tests.tcp_proxy import TcpProxy
 
@@ -51,36 +51,27 @@ async def timed(
 async def test_database_outage_answers_503_quickly_and_service_recovers_by_itself(
     server: ServerProcess, proxy: TcpProxy, app: FastAPI
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        account = await register(client, app)
-        tokens = await login(client, app, email=account.email)
-        me = url(app, "read_current_user")
+    async with Api.remote(server.base_url, app, timeout_secs=30) as api:
+        user = await api.new_user()
 
         proxy.hold()
-        in_flight = [asyncio.create_task(client.get(me, headers=bearer(tokens))) for _ in range(5)]
+        in_flight = [asyncio.create_task(user.me()) for _ in range(5)]
         await asyncio.sleep(0.5)
         stopped_at = time.monotonic()
         await proxy.stop()
         answers = [await request for request in in_flight]
         in_flight_secs = time.monotonic() - stopped_at
 
-        during: list[tuple[int, float]] = [
-            await timed(asyncio.ensure_future(client.get(me, headers=bearer(tokens)))),
-            await timed(
-                asyncio.ensure_future(
-                    client.post(
-                        url(app, "login_access_token"),
-                        data={"username": account.email, "password": DEFAULT_PASSWORD},
-                    )
-                )
-            ),
+        during = [
+            await timed(asyncio.ensure_future(user.me())),
+            await timed(asyncio.ensure_future(user.copy().login())),
         ]
-        ready = await client.get(url(app, "ready"))
+        ready = await api.ready()
 
         proxy.release()
         await proxy.start()
         restarted_at = time.monotonic()
-        while (await client.get(me, headers=bearer(tokens))).status_code != 200:
+        while (await user.me()).status_code != 200:
             assert time.monotonic() - restarted_at < MAX_SECS_TO_RECOVER
             await asyncio.sleep(0.05)
         recovery_secs = time.monotonic() - restarted_at
@@ -100,15 +91,10 @@ async def test_database_outage_answers_503_quickly_and_service_recovers_by_itsel
 async def test_sigterm_lets_the_request_in_flight_finish(
     server: ServerProcess, proxy: TcpProxy, app: FastAPI
 ) -> None:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        account = await register(client, app)
+    async with Api.remote(server.base_url, app, timeout_secs=30) as api:
+        await api.register()
         proxy.hold()
-        login_request = asyncio.create_task(
-            client.post(
-                url(app, "login_access_token"),
-                data={"username": account.email, "password": DEFAULT_PASSWORD},
-            )
-        )
+        login_request = asyncio.create_task(api.login())
         await asyncio.sleep(0.5)
 
         server.terminate()
@@ -128,16 +114,14 @@ async def test_database_that_stops_answering_gives_503_after_the_statement_timeo
     env = server_env(proxy.url_for(database_url), tmp_path, DATABASE__STATEMENT_TIMEOUT_MS="500")
     async with (
         run_server(env, tmp_path) as server,
-        httpx.AsyncClient(base_url=server.base_url, timeout=30) as client,
+        Api.remote(server.base_url, app, timeout_secs=30) as api,
     ):
-        account = await register(client, app)
-        tokens = await login(client, app, email=account.email)
-        me = url(app, "read_current_user")
+        user = await api.new_user()
 
         proxy.hold()  # the socket stays open, no answer comes: a network partition
-        status, secs = await timed(asyncio.ensure_future(client.get(me, headers=bearer(tokens))))
+        status, secs = await timed(asyncio.ensure_future(user.me()))
         proxy.release()
-        recovered = await client.get(me, headers=bearer(tokens))
+        recovered = await user.me()
 
     print(f"no answer: {status} in {secs:.3f} s")
     assert status == 503

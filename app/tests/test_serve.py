@@ -3,12 +3,12 @@
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import URL
 
+from app.tests.api_client import Api
 from app.tests.servers import run_server, server_env
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -34,10 +34,10 @@ async def test_metrics_of_all_workers_add_up(
     async with run_server(env, tmp_path, "--workers", "2") as server:
         for _ in range(REQUESTS):
             # A new connection each time, so that both workers take some.
-            async with httpx.AsyncClient(base_url=server.base_url) as client:
-                assert (await client.get(app.openapi_url or "")).status_code == 200
-        async with httpx.AsyncClient(base_url=server.base_url) as client:
-            scrapes = [(await client.get(url)).text for url in ("/metrics", "/metrics")]
+            async with Api.remote(server.base_url, app) as api:
+                assert (await api.openapi()).status_code == 200
+        async with Api.remote(server.base_url, app) as api:
+            scrapes = [(await api.metrics()).text for _ in range(2)]
 
     assert [requests_total(text, "/openapi.json") for text in scrapes] == [REQUESTS, REQUESTS]
     assert not list(temp_dir.glob("app-metrics-*")), "the metrics directory outlived the server"
@@ -47,11 +47,8 @@ async def test_production_logs_are_json_lines_with_the_request_fields(
     database_url: URL, tmp_path: Path, app: FastAPI
 ) -> None:
     env = server_env(database_url, tmp_path, LOG_FORMAT="json")
-    async with (
-        run_server(env, tmp_path) as server,
-        httpx.AsyncClient(base_url=server.base_url) as client,
-    ):
-        await client.get(app.openapi_url or "", headers={"X-Request-ID": "json-log-1"})
+    async with run_server(env, tmp_path) as server, Api.remote(server.base_url, app) as api:
+        await api.request("GET", "/openapi.json", headers={"X-Request-ID": "json-log-1"})
     log = server.log_path
 
     entries = [json.loads(line) for line in _json_lines(log)]
@@ -79,12 +76,9 @@ async def test_a_single_worker_uses_a_given_metrics_directory(
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = {**server_env(database_url, tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    async with (
-        run_server(env, tmp_path) as server,
-        httpx.AsyncClient(base_url=server.base_url) as client,
-    ):
-        await client.get(app.openapi_url or "")
-        text = (await client.get("/metrics")).text
+    async with run_server(env, tmp_path) as server, Api.remote(server.base_url, app) as api:
+        await api.openapi()
+        text = (await api.metrics()).text
 
     assert requests_total(text, "/openapi.json") == 1
     assert list(metrics_dir.glob("*.db"))

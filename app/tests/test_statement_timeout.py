@@ -2,112 +2,65 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import URL
 
-from app.api import api_messages
-from app.core.config import Settings
-from app.core.database_session import asyncpg_dsn
-from app.main import create_app
-from app.tests.factories import bearer, register_and_login, url
-
-pytestmark = pytest.mark.usefixtures("db")
+from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.locks import row_locked
 
 STATEMENT_TIMEOUT_MS = 300
 # Without the statement timeout the request would wait for the lock for ever.
 HANG_SECS = 10
 
 
-@asynccontextmanager
-async def client_with_timeout(
-    settings: Settings, statement_timeout_ms: int
-) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    database = settings.database.model_copy(update={"statement_timeout_ms": statement_timeout_ms})
-    app = create_app(settings.model_copy(update={"database": database}))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
-    ):
-        yield client, app
-
-
 @pytest.fixture
-async def impatient_client(
-    make_settings: Callable[..., Settings],
-) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    async with client_with_timeout(make_settings(), STATEMENT_TIMEOUT_MS) as client_and_app:
-        yield client_and_app
+async def impatient_user(make_api: ApiFactory) -> AsyncIterator[Api]:
+    """A user of an app whose statements time out after STATEMENT_TIMEOUT_MS."""
+    async with make_api(database={"statement_timeout_ms": STATEMENT_TIMEOUT_MS}) as api:
+        yield await api.new_user()
 
 
-@asynccontextmanager
-async def row_locked(database_url: URL, query: str, *args: Any) -> AsyncIterator[None]:
-    """Hold `SELECT ... FOR UPDATE` in an open transaction of another connection."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        async with connection.transaction():
-            assert await connection.fetch(query, *args)
-            yield
-    finally:
-        await connection.close()
+async def logout(user: Api) -> httpx.Response:
+    return await user.logout()
 
 
-async def test_pool_statement_blocked_by_a_lock_answers_503_after_the_timeout(
-    impatient_client: tuple[httpx.AsyncClient, FastAPI], database_url: URL
+async def change_password(user: Api) -> httpx.Response:
+    return await user.change_password()
+
+
+@pytest.mark.parametrize(
+    ("table", "call"),
+    [("user_sessions", logout), ("users", change_password)],
+    ids=["pool-statement", "orm-statement"],
+)
+async def test_statement_blocked_by_a_lock_answers_503_after_the_timeout(
+    impatient_user: Api,
+    database_dsn: str,
+    table: str,
+    call: Callable[[Api], Awaitable[httpx.Response]],
 ) -> None:
-    client, app = impatient_client
-    account, tokens = await register_and_login(client, app)
-    query = "SELECT 1 FROM user_sessions WHERE user_id = $1 FOR UPDATE"
-    async with row_locked(database_url, query, account.user["user_id"]):
+    query = f"SELECT 1 FROM {table} WHERE user_id = $1 FOR UPDATE"
+    async with row_locked(database_dsn, query, impatient_user.id):
         started = time.monotonic()
         async with asyncio.timeout(HANG_SECS):
-            response = await client.post(
-                url(app, "logout"), json={"refresh_token": tokens["refresh_token"]}
-            )
+            response = await call(impatient_user)
         elapsed = time.monotonic() - started
 
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
-    assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
-
-
-async def test_orm_statement_blocked_by_a_lock_answers_503_after_the_timeout(
-    impatient_client: tuple[httpx.AsyncClient, FastAPI], database_url: URL
-) -> None:
-    client, app = impatient_client
-    account, tokens = await register_and_login(client, app)
-    query = "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"
-    async with row_locked(database_url, query, account.user["user_id"]):
-        started = time.monotonic()
-        async with asyncio.timeout(HANG_SECS):
-            response = await client.put(
-                url(app, "change_current_user_password"),
-                json={"current_password": account.password, "new_password": "a new passphrase"},
-                headers=bearer(tokens),
-            )
-        elapsed = time.monotonic() - started
-
-    assert response.status_code == 503
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
 
 
 async def test_statement_timeout_zero_lets_a_slow_statement_finish(
-    make_settings: Callable[..., Settings], database_url: URL
+    make_api: ApiFactory, database_dsn: str
 ) -> None:
-    async with client_with_timeout(make_settings(), 0) as (client, app):
-        account, tokens = await register_and_login(client, app)
+    async with make_api(database={"statement_timeout_ms": 0}) as api:
+        user = await api.new_user()
         query = "SELECT 1 FROM user_sessions WHERE user_id = $1 FOR UPDATE"
-        async with row_locked(database_url, query, account.user["user_id"]):
-            logout = asyncio.create_task(
-                client.post(url(app, "logout"), json={"refresh_token": tokens["refresh_token"]})
-            )
+        async with row_locked(database_dsn, query, user.id):
+            logout = asyncio.create_task(user.logout())
             await asyncio.sleep(3 * STATEMENT_TIMEOUT_MS / 1000)
             assert not logout.done()
         async with asyncio.timeout(HANG_SECS):

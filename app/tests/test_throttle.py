@@ -1,189 +1,129 @@
 """Throttling of credential guessing: per account, per client address, shared in PostgreSQL."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.core.config import Settings, Throttle
-from app.main import create_app
-from app.tests.factories import DEFAULT_PASSWORD, new_email, register, url
-
-pytestmark = pytest.mark.usefixtures("db")
-
-ClientFactory = Callable[..., Any]
-
-
-@pytest.fixture
-def throttled_client(make_settings: Callable[..., Settings]) -> ClientFactory:
-    """A client of a new app: `throttled_client(peer=..., trusted_proxies=..., **throttle)`."""
-
-    @asynccontextmanager
-    async def make(
-        peer: tuple[str, int] | None = ("127.0.0.1", 123),
-        trusted_proxies: list[str] | None = None,
-        **throttle: Any,
-    ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-        settings = make_settings(trusted_proxies=trusted_proxies or [])
-        settings = settings.model_copy(update={"throttle": Throttle(**throttle)})
-        app = create_app(settings)
-        transport = httpx.ASGITransport(app=app, client=peer)  # type: ignore[arg-type]
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
-        ):
-            yield client, app
-
-    return make
-
+from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.factories import new_email
 
 WRONG_PASSWORD = "a wrong password"
 
 
-async def login_status(
-    client: httpx.AsyncClient, app: FastAPI, email: str, password: str | None = None
-) -> int:
-    response = await client.post(
-        url(app, "login_access_token"),
-        data={"username": email, "password": password or WRONG_PASSWORD},
-    )
-    return response.status_code
+async def test_login_after_too_many_failures_is_refused_with_retry_after(api: Api) -> None:
+    await api.register()
+    failures = [(await api.login(password=WRONG_PASSWORD)).status_code for _ in range(5)]
+    assert failures == [400] * 5
 
-
-async def test_login_after_too_many_failures_is_refused_with_retry_after(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app)
-    assert [await login_status(client, app, account.email) for _ in range(5)] == [400] * 5
-
-    response = await client.post(
-        url(app, "login_access_token"),
-        data={"username": account.email, "password": DEFAULT_PASSWORD},
-    )
+    response = await api.login()
 
     assert response.status_code == 429
-    assert response.json() == {"detail": api_messages.TOO_MANY_ATTEMPTS}
+    assert response.json() == {"detail": messages.TOO_MANY_ATTEMPTS}
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
 
 
-async def test_throttled_login_answers_alike_for_unknown_and_known_accounts(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    known = await register(client, app)
+async def test_throttled_login_answers_alike_for_unknown_and_known_accounts(api: Api) -> None:
+    await api.register()
     answers = []
-    for email in (known.email, new_email()):
+    for email in (api.email, new_email()):
         for _ in range(5):
-            await login_status(client, app, email)
-        response = await client.post(
-            url(app, "login_access_token"), data={"username": email, "password": "x" * 12}
-        )
+            await api.login(email, WRONG_PASSWORD)
+        response = await api.login(email, "x" * 12)
         answers.append((response.status_code, response.json(), sorted(response.headers)))
     assert answers[0] == answers[1]
 
 
-async def test_successful_login_forgets_earlier_failures(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    account = await register(client, app)
+async def test_successful_login_forgets_earlier_failures(api: Api) -> None:
+    await api.register()
     for _ in range(2):
-        assert [await login_status(client, app, account.email) for _ in range(4)] == [400] * 4
-        assert await login_status(client, app, account.email, DEFAULT_PASSWORD) == 200
+        failures = [(await api.login(password=WRONG_PASSWORD)).status_code for _ in range(4)]
+        assert failures == [400] * 4
+        assert (await api.login()).status_code == 200
 
 
 async def test_login_failure_counter_starts_again_after_its_window(
-    client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
+    api: Api, db: asyncpg.Connection
 ) -> None:
-    account = await register(client, app)
+    await api.register()
     for _ in range(5):
-        await login_status(client, app, account.email)
+        await api.login(password=WRONG_PASSWORD)
     await db.execute(
         "UPDATE throttle_counters SET expires_at = now() - interval '1 second'"
         " WHERE key LIKE 'login:account:%'"
     )
 
-    assert await login_status(client, app, account.email, DEFAULT_PASSWORD) == 200
+    assert (await api.login()).status_code == 200
 
 
-async def test_login_attempts_per_address_are_limited(throttled_client: ClientFactory) -> None:
-    async with throttled_client(requests_per_address=3) as (client, app):
-        statuses = [await login_status(client, app, new_email()) for _ in range(4)]
-    assert statuses == [400, 400, 400, 429]
+async def failed_login(api: Api) -> httpx.Response:
+    return await api.login(new_email(), WRONG_PASSWORD)
 
 
-async def test_registrations_per_email_are_limited(client: httpx.AsyncClient, app: FastAPI) -> None:
-    body = {"email": new_email(), "password": DEFAULT_PASSWORD}
-    statuses = [
-        (await client.post(url(app, "register_new_user"), json=body)).status_code for _ in range(6)
-    ]
+async def registration(api: Api) -> httpx.Response:
+    return await api.anonymous().register()
+
+
+async def recovery_request(api: Api) -> httpx.Response:
+    return await api.recover(new_email())
+
+
+@pytest.mark.parametrize(
+    ("call", "statuses"),
+    [
+        pytest.param(failed_login, [400, 400, 429], id="login"),
+        pytest.param(registration, [201, 201, 429], id="register"),
+        pytest.param(recovery_request, [202, 202, 429], id="recovery"),
+    ],
+)
+async def test_requests_per_address_are_limited(
+    make_api: ApiFactory, call: Callable[[Api], Awaitable[httpx.Response]], statuses: list[int]
+) -> None:
+    async with make_api(throttle={"requests_per_address": 2}) as api:
+        assert [(await call(api)).status_code for _ in statuses] == statuses
+
+
+async def test_registrations_per_email_are_limited(api: Api) -> None:
+    email = new_email()
+    statuses = [(await api.register(email)).status_code for _ in range(6)]
     assert statuses == [201, 409, 409, 409, 409, 429]
 
 
-async def test_registrations_per_address_are_limited(throttled_client: ClientFactory) -> None:
-    async with throttled_client(requests_per_address=2) as (client, app):
-        statuses = [
-            (
-                await client.post(
-                    url(app, "register_new_user"),
-                    json={"email": new_email(), "password": DEFAULT_PASSWORD},
-                )
-            ).status_code
-            for _ in range(3)
-        ]
-    assert statuses == [201, 201, 429]
-
-
 async def test_recovery_requests_per_email_are_limited_alike_for_unknown_and_known(
-    client: httpx.AsyncClient, app: FastAPI
+    api: Api,
 ) -> None:
-    known = await register(client, app)
+    await api.register()
     answers = []
-    for email in (known.email, new_email()):
-        statuses = [
-            (await client.post(url(app, "recover_password"), json={"email": email})).status_code
-            for _ in range(6)
-        ]
-        last = await client.post(url(app, "recover_password"), json={"email": email})
+    for email in (api.email, new_email()):
+        statuses = [(await api.recover(email)).status_code for _ in range(6)]
+        last = await api.recover(email)
         answers.append((statuses, last.status_code, last.json()))
     assert answers[0] == answers[1]
     assert answers[0][0] == [202] * 5 + [429]
-    assert answers[0][2] == {"detail": api_messages.TOO_MANY_ATTEMPTS}
+    assert answers[0][2] == {"detail": messages.TOO_MANY_ATTEMPTS}
 
 
-async def test_recovery_requests_per_address_are_limited(throttled_client: ClientFactory) -> None:
-    async with throttled_client(requests_per_address=2) as (client, app):
-        statuses = [
-            (
-                await client.post(url(app, "recover_password"), json={"email": new_email()})
-            ).status_code
-            for _ in range(3)
-        ]
-    assert statuses == [202, 202, 429]
-
-
-async def test_throttling_can_be_disabled(throttled_client: ClientFactory) -> None:
-    async with throttled_client(enabled=False, requests_per_address=1) as (client, app):
+async def test_throttling_can_be_disabled(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"enabled": False, "requests_per_address": 1}) as api:
         email = new_email()
-        statuses = {await login_status(client, app, email) for _ in range(7)}
+        statuses = {(await api.login(email, WRONG_PASSWORD)).status_code for _ in range(7)}
     assert statuses == {400}
 
 
-async def test_forwarded_for_from_untrusted_peer_is_ignored(
-    throttled_client: ClientFactory,
-) -> None:
-    async with throttled_client(requests_per_address=2) as (client, app):
-        statuses = []
-        for spoofed in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
-            response = await client.post(
-                url(app, "login_access_token"),
-                data={"username": new_email(), "password": "a wrong password"},
-                headers={"X-Forwarded-For": spoofed},
-            )
-            statuses.append(response.status_code)
+async def login_from(api: Api, forwarded_for: str | None) -> httpx.Response:
+    """A wrong login for a new email, through a proxy that says it came from `forwarded_for`."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    form = {"username": new_email(), "password": WRONG_PASSWORD}
+    return await api.request("POST", "login_access_token", data=form, headers=headers)
+
+
+async def test_forwarded_for_from_untrusted_peer_is_ignored(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"requests_per_address": 2}) as api:
+        statuses = [
+            (await login_from(api, spoofed)).status_code
+            for spoofed in ("203.0.113.1", "203.0.113.2", "203.0.113.3")
+        ]
     assert statuses == [400, 400, 429]
 
 
@@ -203,36 +143,27 @@ async def test_forwarded_for_from_untrusted_peer_is_ignored(
     ],
 )
 async def test_client_address_is_read_right_to_left_past_trusted_proxies(
-    throttled_client: ClientFactory,
+    make_api: ApiFactory,
     db: asyncpg.Connection,
     peer: tuple[str, int] | None,
     forwarded_for: str | None,
     bucket: str,
 ) -> None:
-    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    async with throttled_client(peer=peer, trusted_proxies=["127.0.0.1", "10.0.0.0/8"]) as (
-        client,
-        app,
-    ):
-        await client.post(
-            url(app, "login_access_token"),
-            data={"username": new_email(), "password": "a wrong password"},
-            headers=headers,
-        )
+    trusted = {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]}
+    async with make_api(peer=peer, security=trusted) as api:
+        await login_from(api, forwarded_for)
 
     keys = await db.fetch("SELECT key FROM throttle_counters WHERE key LIKE 'login:address:%'")
     assert [row["key"] for row in keys] == [f"login:address:{bucket}"]
 
 
-async def test_expired_counters_are_deleted(
-    throttled_client: ClientFactory, db: asyncpg.Connection
-) -> None:
+async def test_expired_counters_are_deleted(make_api: ApiFactory, db: asyncpg.Connection) -> None:
     await db.execute(
         "INSERT INTO throttle_counters (key, expires_at, count)"
         " VALUES ('login:address:192.0.2.1', now() - interval '1 second', 3)"
     )
-    async with throttled_client(cleanup_every=1) as (client, app):
-        await login_status(client, app, new_email())
+    async with make_api(throttle={"cleanup_every": 1}) as api:
+        await failed_login(api)
 
     assert (
         await db.fetchval("SELECT count(*) FROM throttle_counters WHERE expires_at <= now()") == 0
