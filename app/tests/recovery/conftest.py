@@ -1,15 +1,14 @@
-"""Fixtures of the recovery tests: an application that mails through a real SMTP server."""
+"""Fixtures of the recovery tests: here `api` (and so `user`) is a client of an application
+that mails through a real SMTP server on 127.0.0.1, whose messages land in `inbox`."""
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
-import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.core.config import Settings, Smtp
-from app.main import create_app
+from app.tests.api_client import Api, AppFactory
 from app.tests.recovery.support import PUBLIC_URL, SENDER, Inbox, smtp_server
 
 
@@ -19,24 +18,18 @@ def inbox() -> Inbox:
 
 
 @pytest.fixture(scope="package")
-async def mail_app(make_settings: Callable[..., Settings], inbox: Inbox) -> AsyncIterator[FastAPI]:
-    """The application, sending through an SMTP server on 127.0.0.1 that fills `inbox`."""
+async def mail_app(make_app: AppFactory, inbox: Inbox) -> AsyncIterator[FastAPI]:
     async with smtp_server(inbox) as port:
-        smtp = Smtp(host="127.0.0.1", port=port, security="none", sender=SENDER)
-        settings = make_settings().model_copy(update={"smtp": smtp, "public_url": PUBLIC_URL})
-        application = create_app(settings)
-        async with application.router.lifespan_context(application):
+        smtp = {"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER}
+        async with make_app(smtp=smtp, public_url=PUBLIC_URL) as application:
             yield application
 
 
 @pytest.fixture
-async def mail_client(
-    mail_app: FastAPI, db: asyncpg.Connection, inbox: Inbox
-) -> AsyncIterator[httpx.AsyncClient]:
+async def api(mail_app: FastAPI, db: asyncpg.Connection, inbox: Inbox) -> AsyncIterator[Api]:
+    """An anonymous client of the mailing application, with an empty inbox."""
     inbox.messages.clear()
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=mail_app), base_url="http://localhost"
-    ) as client:
+    async with Api.connect(mail_app) as client:
         yield client
 
 

@@ -1,4 +1,4 @@
-"""Support for the recovery tests: a real SMTP server, and the recovery calls over HTTP.
+"""Support for the recovery tests: a real SMTP server, and the links of the messages it gets.
 
 The SMTP server (aiosmtpd) runs on 127.0.0.1 on the tests' own event loop.
 The application talks SMTP to it over TCP exactly as to a mail relay; the
@@ -14,15 +14,10 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from fastapi import FastAPI
-
-from app.tests.factories import url
 
 PUBLIC_URL = "https://accounts.example.com"
 SENDER = "Accounts <accounts@example.com>"
-NEW_PASSWORD = "a brand new passphrase"
 LINK = re.compile(r"(\S+)/reset-password\?token=([A-Za-z0-9_-]+)")
 
 
@@ -104,29 +99,3 @@ def recovery_token(message: EmailMessage) -> str:
     match = LINK.search(text_part.get_content())
     assert match is not None, text_part.get_content()
     return match.group(2)
-
-
-async def finish_background_jobs(app: FastAPI) -> None:
-    await app.state.background_jobs.wait()
-
-
-async def request_recovery(client: httpx.AsyncClient, app: FastAPI, email: str) -> httpx.Response:
-    """Ask for a recovery email and wait until it has been handled (sent or not)."""
-    response = await client.post(url(app, "recover_password"), json={"email": email})
-    await finish_background_jobs(app)
-    return response
-
-
-async def reset(
-    client: httpx.AsyncClient, app: FastAPI, token: str, password: str = NEW_PASSWORD
-) -> httpx.Response:
-    return await client.post(
-        url(app, "reset_password"), json={"token": token, "new_password": password}
-    )
-
-
-async def login_status(client: httpx.AsyncClient, app: FastAPI, email: str, password: str) -> int:
-    response = await client.post(
-        url(app, "login_access_token"), data={"username": email, "password": password}
-    )
-    return response.status_code

@@ -4,52 +4,33 @@ fallback, and shutdown with sends in flight."""
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from fastapi import FastAPI
 from pydantic import SecretStr
 
-from app.core.config import Settings, Smtp
-from app.main import create_app
-from app.tests.factories import register, url
-from app.tests.recovery.support import (
-    LINK,
-    Inbox,
-    SlowInbox,
-    finish_background_jobs,
-    silent_server,
-    smtp_server,
-)
+from app.tests.api_client import Api, ApiFactory
+from app.tests.recovery.support import LINK, Inbox, SlowInbox, silent_server, smtp_server
 
 JOB_FAILED = "Background job password recovery email failed"
 
 
-@asynccontextmanager
-async def app_with_smtp(
-    make_settings: Callable[..., Settings],
-    security_settings: dict[str, Any] | None = None,
-    **smtp: Any,
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    settings = make_settings(**(security_settings or {})).model_copy(
-        update={"smtp": Smtp(**{"host": "127.0.0.1", "security": "none", **smtp})}
-    )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
-            yield application, client
+def mailing_api(
+    make_api: ApiFactory, smtp: dict[str, Any], **settings: Any
+) -> AbstractAsyncContextManager[Api]:
+    """A client of a new app that sends to an SMTP server on 127.0.0.1, in clear unless told."""
+    return make_api(smtp={"host": "127.0.0.1", "security": "none", **smtp}, **settings)
 
 
-async def ask_for_recovery(app: FastAPI, client: httpx.AsyncClient) -> httpx.Response:
-    account = await register(client, app)
-    return await client.post(url(app, "recover_password"), json={"email": account.email})
+async def ask_for_recovery(api: Api) -> None:
+    """A new account asks for a recovery email; returns before the email job is done."""
+    await api.register()
+    response = await api.recover(wait=False)
+    assert response.status_code == 202
 
 
 def closed_port() -> int:
@@ -60,51 +41,42 @@ def closed_port() -> int:
 
 
 async def test_without_smtp_host_the_email_and_its_link_go_to_the_log(
-    client: httpx.AsyncClient, app: FastAPI, app_logs: pytest.LogCaptureFixture
+    make_api: ApiFactory, app_logs: pytest.LogCaptureFixture
 ) -> None:
-    account = await register(client, app)
-    await client.post(url(app, "recover_password"), json={"email": account.email})
-    await finish_background_jobs(app)
-    match = LINK.search(app_logs.text)
-    assert match is not None, app_logs.text
-    assert match.group(1) == "http://127.0.0.1:8000"
-    assert account.email in app_logs.text
-    # The logged link is a working one.
-    response = await client.post(
-        url(app, "reset_password"),
-        json={"token": match.group(2), "new_password": "a brand new passphrase"},
-    )
-    assert response.status_code == 204
+    async with make_api() as api:
+        await api.register()
+        await api.recover()
+        match = LINK.search(app_logs.text)
+        assert match is not None, app_logs.text
+        assert match.group(1) == "http://127.0.0.1:8000"
+        assert api.email in app_logs.text
+        # The logged link is a working one.
+        assert (await api.reset_password(match.group(2))).status_code == 204
 
 
 async def test_unreachable_smtp_server_still_gets_202_and_the_failure_is_logged(
-    make_settings: Callable[..., Settings],
-    db: asyncpg.Connection,
-    app_logs: pytest.LogCaptureFixture,
+    make_api: ApiFactory, app_logs: pytest.LogCaptureFixture
 ) -> None:
-    async with app_with_smtp(make_settings, port=closed_port()) as (app, client):
-        response = await ask_for_recovery(app, client)
-        await finish_background_jobs(app)
-    assert response.status_code == 202
+    async with mailing_api(make_api, {"port": closed_port()}) as api:
+        await ask_for_recovery(api)
+        await api.finish_background_jobs()
     [failure] = [record for record in app_logs.records if record.getMessage() == JOB_FAILED]
     assert failure.levelno == logging.ERROR
     assert failure.exc_info is not None
 
 
 async def test_hanging_smtp_server_does_not_delay_the_answer(
-    make_settings: Callable[..., Settings],
-    db: asyncpg.Connection,
-    app_logs: pytest.LogCaptureFixture,
+    make_api: ApiFactory, app_logs: pytest.LogCaptureFixture
 ) -> None:
     async with (
         silent_server() as port,
-        app_with_smtp(make_settings, port=port, timeout_secs=2.0) as (app, client),
+        mailing_api(make_api, {"port": port, "timeout_secs": 2.0}) as api,
     ):
-        account = await register(client, app)
+        await api.register()
         started = time.perf_counter()
-        response = await client.post(url(app, "recover_password"), json={"email": account.email})
+        response = await api.recover(wait=False)
         elapsed = time.perf_counter() - started
-        await finish_background_jobs(app)
+        await api.finish_background_jobs()
     assert response.status_code == 202
     assert elapsed < 1.0
     assert JOB_FAILED in app_logs.text
@@ -112,39 +84,29 @@ async def test_hanging_smtp_server_does_not_delay_the_answer(
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 async def test_encrypted_delivery_never_falls_back_to_cleartext(
-    make_settings: Callable[..., Settings],
-    db: asyncpg.Connection,
-    app_logs: pytest.LogCaptureFixture,
-    security: str,
+    make_api: ApiFactory, app_logs: pytest.LogCaptureFixture, security: str
 ) -> None:
     inbox = Inbox()
     # A server that offers no TLS at all: sending must fail rather than go in clear.
-    async with (
-        smtp_server(inbox) as port,
-        app_with_smtp(make_settings, port=port, security=security, timeout_secs=2.0) as (
-            app,
-            client,
-        ),
-    ):
-        response = await ask_for_recovery(app, client)
-        await finish_background_jobs(app)
-    assert response.status_code == 202
+    smtp = {"security": security, "timeout_secs": 2.0}
+    async with smtp_server(inbox) as port, mailing_api(make_api, {**smtp, "port": port}) as api:
+        await ask_for_recovery(api)
+        await api.finish_background_jobs()
     assert inbox.messages == []
     assert JOB_FAILED in app_logs.text
 
 
 async def test_token_lifetime_follows_the_setting(
-    make_settings: Callable[..., Settings], db: asyncpg.Connection
+    make_api: ApiFactory, db: asyncpg.Connection
 ) -> None:
     inbox = Inbox()
+    lifetime_setting = {"password_reset_token_expire_secs": 120}
     async with (
         smtp_server(inbox) as port,
-        app_with_smtp(
-            make_settings, security_settings={"password_reset_token_expire_secs": 120}, port=port
-        ) as (app, client),
+        mailing_api(make_api, {"port": port}, security=lifetime_setting) as api,
     ):
-        await ask_for_recovery(app, client)
-        await finish_background_jobs(app)
+        await ask_for_recovery(api)
+        await api.finish_background_jobs()
     lifetime = await db.fetchval("SELECT expires_at - created_at FROM password_reset_tokens")
     assert timedelta(seconds=119) < lifetime <= timedelta(seconds=120)
     text_part = inbox.messages[0].get_body(("plain",))
@@ -152,9 +114,7 @@ async def test_token_lifetime_follows_the_setting(
     assert "within 2 minutes" in text_part.get_content()
 
 
-async def test_smtp_login_uses_the_configured_credentials(
-    make_settings: Callable[..., Settings], db: asyncpg.Connection
-) -> None:
+async def test_smtp_login_uses_the_configured_credentials(make_api: ApiFactory) -> None:
     logins: list[tuple[bytes, bytes]] = []
 
     def authenticate(
@@ -165,45 +125,37 @@ async def test_smtp_login_uses_the_configured_credentials(
         return AuthResult(success=data.password == b"relay secret")
 
     inbox = Inbox()
+    credentials = {"username": SecretStr("relay-user"), "password": SecretStr("relay secret")}
     async with (
         smtp_server(
             inbox, authenticator=authenticate, auth_required=True, auth_require_tls=False
         ) as port,
-        app_with_smtp(
-            make_settings,
-            port=port,
-            username=SecretStr("relay-user"),
-            password=SecretStr("relay secret"),
-        ) as (app, client),
+        mailing_api(make_api, {"port": port, **credentials}) as api,
     ):
-        await ask_for_recovery(app, client)
-        await finish_background_jobs(app)
+        await ask_for_recovery(api)
+        await api.finish_background_jobs()
     assert logins == [(b"relay-user", b"relay secret")]
     assert len(inbox.messages) == 1
 
 
-async def test_shutdown_waits_for_a_send_in_progress(
-    make_settings: Callable[..., Settings], db: asyncpg.Connection
-) -> None:
+async def test_shutdown_waits_for_a_send_in_progress(make_api: ApiFactory) -> None:
     inbox = SlowInbox(delay_secs=0.1)
     async with smtp_server(inbox) as port:
-        async with app_with_smtp(make_settings, port=port, timeout_secs=3.0) as (app, client):
-            await ask_for_recovery(app, client)
+        async with mailing_api(make_api, {"port": port, "timeout_secs": 3.0}) as api:
+            await ask_for_recovery(api)
         # The lifespan has ended: the message got out before it did.
         assert len(inbox.messages) == 1
 
 
 async def test_shutdown_cancels_a_send_that_outlives_the_deadline(
-    make_settings: Callable[..., Settings],
-    db: asyncpg.Connection,
-    app_logs: pytest.LogCaptureFixture,
+    make_api: ApiFactory, app_logs: pytest.LogCaptureFixture
 ) -> None:
     # Each answer comes within the client's timeout, but the whole exchange
     # takes longer than the shutdown deadline (the same timeout).
     inbox = SlowInbox(delay_secs=0.7)
     async with smtp_server(inbox) as port:
-        async with app_with_smtp(make_settings, port=port, timeout_secs=1.0) as (app, client):
-            await ask_for_recovery(app, client)
+        async with mailing_api(make_api, {"port": port, "timeout_secs": 1.0}) as api:
+            await ask_for_recovery(api)
             shutdown_started = time.perf_counter()
         shutdown_secs = time.perf_counter() - shutdown_started
     assert inbox.messages == []

@@ -3,97 +3,66 @@
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.api import api_messages
-from app.tests.factories import DEFAULT_PASSWORD, bearer, register, register_and_login, url
-from app.tests.recovery.support import (
-    NEW_PASSWORD,
-    Inbox,
-    login_status,
-    recovery_token,
-    request_recovery,
-    reset,
-)
+from app.tests.api_client import DEFAULT_PASSWORD, NEW_PASSWORD, Api, messages
+from app.tests.recovery.support import Inbox, recovery_token
 
 
-async def test_reset_with_emailed_token_sets_the_new_password(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox
-) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    response = await reset(mail_client, mail_app, recovery_token(inbox.messages[0]))
+async def test_reset_with_emailed_token_sets_the_new_password(user: Api, inbox: Inbox) -> None:
+    await user.recover()
+    response = await user.reset_password(recovery_token(inbox.messages[0]))
     assert response.status_code == 204
-    assert await login_status(mail_client, mail_app, account.email, NEW_PASSWORD) == 200
-    assert await login_status(mail_client, mail_app, account.email, DEFAULT_PASSWORD) == 400
+    assert (await user.login(password=NEW_PASSWORD)).status_code == 200
+    assert (await user.login(password=DEFAULT_PASSWORD)).status_code == 400
 
 
-async def test_expired_token_is_refused(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox, db: asyncpg.Connection
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE password_reset_tokens SET expires_at = now() - interval '1 second'",
+        "UPDATE users SET is_active = false",
+    ],
+    ids=["expired-token", "account-deactivated-meanwhile"],
+)
+async def test_reset_is_refused_and_leaves_the_password(
+    user: Api, inbox: Inbox, db: asyncpg.Connection, change: str
 ) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    await db.execute("UPDATE password_reset_tokens SET expires_at = now() - interval '1 second'")
-    response = await reset(mail_client, mail_app, recovery_token(inbox.messages[0]))
+    await user.recover()
+    password_hash = await db.fetchval("SELECT password_hash FROM users")
+    await db.execute(change)
+    response = await user.reset_password(recovery_token(inbox.messages[0]))
     assert response.status_code == 400
-    assert response.json() == {"detail": api_messages.INVALID_RESET_TOKEN}
-    assert await login_status(mail_client, mail_app, account.email, DEFAULT_PASSWORD) == 200
+    assert response.json() == {"detail": messages.INVALID_RESET_TOKEN}
+    assert await db.fetchval("SELECT password_hash FROM users") == password_hash
 
 
-async def test_spent_token_is_refused(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox
-) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
+async def test_spent_token_is_refused(user: Api, inbox: Inbox) -> None:
+    await user.recover()
     token = recovery_token(inbox.messages[0])
-    assert (await reset(mail_client, mail_app, token)).status_code == 204
-    again = await reset(mail_client, mail_app, token, password="yet another passphrase")
+    assert (await user.reset_password(token)).status_code == 204
+    again = await user.reset_password(token, "yet another passphrase")
     assert again.status_code == 400
-    assert await login_status(mail_client, mail_app, account.email, NEW_PASSWORD) == 200
+    assert (await user.login(password=NEW_PASSWORD)).status_code == 200
 
 
-async def test_newer_token_invalidates_the_older_one(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox
-) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    await request_recovery(mail_client, mail_app, account.email)
+async def test_newer_token_invalidates_the_older_one(user: Api, inbox: Inbox) -> None:
+    await user.recover()
+    await user.recover()
     older, newer = (recovery_token(message) for message in inbox.messages)
-    assert (await reset(mail_client, mail_app, older)).status_code == 400
-    assert (await reset(mail_client, mail_app, newer)).status_code == 204
+    assert (await user.reset_password(older)).status_code == 400
+    assert (await user.reset_password(newer)).status_code == 204
 
 
-async def test_reset_revokes_every_session(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox
-) -> None:
-    account, tokens = await register_and_login(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    await reset(mail_client, mail_app, recovery_token(inbox.messages[0]))
-    me = await mail_client.get(url(mail_app, "read_current_user"), headers=bearer(tokens))
-    assert me.status_code == 401
-    refreshed = await mail_client.post(
-        url(mail_app, "refresh_token"), json={"refresh_token": tokens["refresh_token"]}
-    )
-    assert refreshed.status_code == 400
-
-
-async def test_reset_for_an_account_deactivated_meanwhile_is_refused(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox, db: asyncpg.Connection
-) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    await db.execute("UPDATE users SET is_active = false WHERE email = $1", account.email)
-    response = await reset(mail_client, mail_app, recovery_token(inbox.messages[0]))
-    assert response.status_code == 400
+async def test_reset_revokes_every_session(user: Api, inbox: Inbox) -> None:
+    await user.recover()
+    await user.reset_password(recovery_token(inbox.messages[0]))
+    assert await user.session_revoked()
 
 
 @pytest.mark.parametrize("token", ["unknown", "", "x" * 1024])
-async def test_unknown_token_is_refused(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, token: str
-) -> None:
-    response = await reset(mail_client, mail_app, token)
+async def test_unknown_token_is_refused(api: Api, token: str) -> None:
+    response = await api.reset_password(token)
     assert response.status_code == 400
 
 
@@ -110,14 +79,11 @@ async def test_unknown_token_is_refused(
     ],
     ids=["short", "long", "common", "missing", "long-token", "number", "nul"],
 )
-async def test_bad_reset_request_is_422(
-    mail_client: httpx.AsyncClient, mail_app: FastAPI, inbox: Inbox, body: dict[str, Any]
-) -> None:
-    account = await register(mail_client, mail_app)
-    await request_recovery(mail_client, mail_app, account.email)
-    response = await mail_client.post(
-        url(mail_app, "reset_password"),
-        json={**body, "token": recovery_token(inbox.messages[0])} if body["token"] == "t" else body,
-    )
+async def test_bad_reset_request_is_422(user: Api, inbox: Inbox, body: dict[str, Any]) -> None:
+    await user.recover()
+    # "t" stands for the token of the email, so that only the password is wrong.
+    if body["token"] == "t":
+        body = {**body, "token": recovery_token(inbox.messages[0])}
+    response = await user.request("POST", "reset_password", json=body)
     assert response.status_code == 422
-    assert await login_status(mail_client, mail_app, account.email, DEFAULT_PASSWORD) == 200
+    assert (await user.login(password=DEFAULT_PASSWORD)).status_code == 200
