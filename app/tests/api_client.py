@@ -1,17 +1,12 @@
 """`Api`: a client of the service whose calls read like the HTTP contract (API.md).
 
-An `Api` is one client: anonymous until it registers or logs in, then the
-holder of an account (`email`, `password`, `user`) and of one session's
-tokens, which its calls send as the bearer token. Every call returns the
-`httpx.Response`, so that a test asserts what the contract promises; URLs
-come from the route names (`app.url_path_for`), never from string literals.
-
-This module and conftest.py are the only places the tests reach into the
-application beyond HTTP (its messages, its services), so that a change there
-is made once.
+An `Api` is anonymous until it registers or logs in, then holds an account
+(`email`, `password`, `user`) and one session's tokens, sent as its bearer
+token. Calls return the `httpx.Response`; URLs come from route names. This
+module and conftest.py alone reach into the app beyond HTTP (its messages,
+its services), so that a change there is made once.
 """
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Self
@@ -29,7 +24,6 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "an entirely new passphrase"
 # The peer address httpx's ASGI transport reports unless told otherwise.
 DEFAULT_PEER = ("127.0.0.1", 123)
-UserId = str | uuid.UUID
 
 
 class Api:
@@ -113,18 +107,13 @@ class Api:
     @property
     def claims(self) -> dict[str, Any]:
         """The access token's claims, read without checking the signature."""
-        claims: dict[str, Any] = jwt.decode(
-            self.tokens["access_token"], options={"verify_signature": False}
-        )
-        return claims
+        return jwt.decode(self.tokens["access_token"], options={"verify_signature": False})
 
     @property
     def id(self) -> str:
-        if self._user is not None:
-            user_id: str = self._user["user_id"]
-            return user_id
-        subject: str = self.claims["sub"]
-        return subject
+        """The user id: from the registration, else from the access token."""
+        user_id: str = self._user["user_id"] if self._user else self.claims["sub"]
+        return user_id
 
     @property
     def services(self) -> Any:
@@ -137,11 +126,8 @@ class Api:
         return str(self.app.url_path_for(name, **params))
 
     async def request(self, method: str, route: str, **kwargs: Any) -> httpx.Response:
-        """`route` is a route name, or a path when it starts with "/"; `kwargs` as for httpx.
-
-        The bearer token of the client's session goes along unless `headers`
-        names an Authorization of its own.
-        """
+        """`route`: a route name, or a path if it starts with "/"; `kwargs` as for httpx.
+        The session's bearer token goes along unless `headers` has an Authorization."""
         path = route if route.startswith("/") else self.url(route)
         given: dict[Any, Any] = kwargs.pop("headers", {})
         names = {(name.decode() if isinstance(name, bytes) else name).lower() for name in given}
@@ -172,10 +158,7 @@ class Api:
         return response
 
     async def login(self, email: str | None = None, password: str | None = None) -> httpx.Response:
-        """The password grant, with the client's own account unless told otherwise.
-
-        On 200 the client holds the account and the new session's tokens.
-        """
+        """The password grant (own account by default); on 200 the client holds the session."""
         email = self.email if email is None else email
         password = self.password if password is None else password
         response = await self.token(username=email, password=password)
@@ -190,11 +173,8 @@ class Api:
     async def refresh(
         self, refresh_token: str | None = None, *, grant: bool = False
     ) -> httpx.Response:
-        """POST /auth/refresh-token, or the token endpoint's refresh grant when `grant`.
-
-        The client's own refresh token unless another is given; a 200 becomes
-        the client's session.
-        """
+        """POST /auth/refresh-token, or the token endpoint's refresh grant when `grant`,
+        with the client's refresh token unless told; a 200 becomes the client's session."""
         token = self.tokens["refresh_token"] if refresh_token is None else refresh_token
         if grant:
             return await self.token(grant_type="refresh_token", refresh_token=token)
@@ -260,13 +240,13 @@ class Api:
     async def list_users(self, **params: Any) -> httpx.Response:
         return await self.request("GET", "list_users", params=params)
 
-    async def get_user(self, user_id: UserId) -> httpx.Response:
+    async def get_user(self, user_id: str) -> httpx.Response:
         return await self.request("GET", self.url("read_user", user_id=user_id))
 
-    async def patch_user(self, user_id: UserId, **flags: Any) -> httpx.Response:
+    async def patch_user(self, user_id: str, **flags: Any) -> httpx.Response:
         return await self.request("PATCH", self.url("update_user", user_id=user_id), json=flags)
 
-    async def delete_user(self, user_id: UserId) -> httpx.Response:
+    async def delete_user(self, user_id: str) -> httpx.Response:
         return await self.request("DELETE", self.url("delete_user", user_id=user_id))
 
     # Operations

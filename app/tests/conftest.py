@@ -5,6 +5,12 @@ one `DATABASE__URL` names), migrates it with Alembic, and drops it at the end.
 Tests are isolated by emptying every table after each test rather than by
 rolling back an outer transaction: the concurrency tests need real commits
 seen by other connections, which a shared rolled-back transaction would hide.
+
+Tests talk to the service as clients do, through `Api` (api_client.py):
+`api` is an anonymous client of the shared app, `user` a registered and
+logged-in one, `admin` a superuser; `make_api(**settings)` and
+`make_app(**settings)` start an app with other settings. `db` is a direct
+connection for what the API cannot arrange.
 """
 
 import asyncio
@@ -15,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.core.config import Security, Settings
+from app.core.config import Settings
 from app.core.database_session import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
 from app.main import create_app
@@ -111,12 +116,6 @@ def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
             "security": {"jwt_secret_key": TEST_JWT_SECRET, **CHEAP_HASHING},
         }
         for name, value in overrides.items():
-            if name in Security.model_fields:  # the older style, until every module is converted
-                fields["security"][name] = value
-                continue
-            if name == "database" and isinstance(value, URL):
-                fields["database"]["url"] = value
-                continue
             default = fields.get(name)
             group = isinstance(default, dict) and isinstance(value, dict)
             fields[name] = {**fields[name], **value} if group else value
@@ -150,9 +149,9 @@ async def app(make_app: AppFactory) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def db(database_url: URL) -> AsyncIterator[asyncpg.Connection]:
+async def db(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection, for arranging what the API cannot (expired tokens, inactive users)."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(database_dsn)
     yield connection
     await connection.close()
 
@@ -200,11 +199,3 @@ async def admin(api: Api, db: asyncpg.Connection) -> Api:
     superuser = await api.new_user()
     await promote_to_superuser(db, superuser.id)
     return superuser
-
-
-@pytest.fixture
-async def client(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
-    ) as client:
-        yield client
