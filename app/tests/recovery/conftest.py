@@ -34,8 +34,13 @@ async def api(mail_app: FastAPI, db: asyncpg.Connection, inbox: Inbox) -> AsyncI
 
 
 @pytest.fixture
-def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """caplog for the "app" logger, which does not propagate to the root logger."""
+def app_logs(app: FastAPI, caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog for the "app" logger, which does not propagate to the root logger.
+
+    After `app` has started: the first app of a process configures that logger
+    only if it has no handler yet, and would leave it propagating to caplog's
+    root handler as well (each record captured twice).
+    """
     logger = logging.getLogger("app")
     logger.addHandler(caplog.handler)
     caplog.set_level(logging.INFO, logger="app")
