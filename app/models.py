@@ -33,6 +33,11 @@ NAMING_CONVENTION = {
 }
 
 
+# RFC 5321's limit on an address; the column, the lookups and the request
+# schemas all take it from here.
+MAX_EMAIL_LENGTH = 254
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -49,7 +54,7 @@ class User(Base):
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(256))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     is_superuser: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

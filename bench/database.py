@@ -13,10 +13,10 @@ import asyncpg
 from sqlalchemy import URL
 
 from app.core import sessions
-from app.core.database_session import asyncpg_dsn
+from app.core.database import asyncpg_dsn
 from app.core.migrations import upgrade_database
 from app.core.security.jwt import AccessTokens
-from app.core.security.refresh_token import new_refresh_token
+from app.core.security.secret_tokens import new_secret_token
 from bench.config import DATABASE_NAME
 
 _SEED_USERS = """
@@ -58,9 +58,9 @@ async def open_refresh_sessions(
     expires_at = datetime.now(UTC) + timedelta(days=1)
     tokens: list[str] = []
     for index in range(count):
-        token, token_hash = new_refresh_token()
+        token, token_hash = new_secret_token()
         await sessions.open_session(
-            pool=pool,
+            db=pool,
             user_id=users[index % len(users)].user_id,
             refresh_token_hash=token_hash,
             refresh_expires_at=expires_at,
@@ -78,9 +78,9 @@ async def open_access_sessions(
     for index in range(count):
         user = users[index % len(users)]
         session_id = await sessions.open_session(
-            pool=pool,
+            db=pool,
             user_id=user.user_id,
-            refresh_token_hash=new_refresh_token()[1],
+            refresh_token_hash=new_secret_token()[1],
             refresh_expires_at=expires_at,
         )
         tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])

@@ -13,7 +13,7 @@ import uvloop
 from sqlalchemy import URL
 
 from app.core.config import Settings, get_settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.security.jwt import AccessTokens
 from app.core.security.password import PasswordHashing
 from bench import report as names

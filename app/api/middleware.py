@@ -12,7 +12,7 @@ import uuid
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import api_messages
+from app.core import messages
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class RequestContextMiddleware:
             logger.exception("Unhandled error, request id %s", request_id.decode())
             if response_started:
                 raise
-            await send_json(send, 500, {"detail": api_messages.INTERNAL_ERROR}, extra_headers)
+            await send_json(send, 500, {"detail": messages.INTERNAL_ERROR}, extra_headers)
 
 
 def _host_allowed(host_header: bytes | None, allowed_hosts: list[str]) -> bool:
@@ -115,7 +115,7 @@ class HostCheckMiddleware:
             and scope["path"] not in HOST_CHECK_EXEMPT_PATHS
             and not _host_allowed(_header(scope, b"host"), self.allowed_hosts)
         ):
-            await send_json(send, 400, {"detail": api_messages.INVALID_HOST_HEADER}, [])
+            await send_json(send, 400, {"detail": messages.INVALID_HOST_HEADER}, [])
             return
         await self.app(scope, receive, send)
 
@@ -139,7 +139,7 @@ class BodyLimitMiddleware:
         content_length = _header(scope, b"content-length")
         # An invalid Content-Length never gets here: the server refuses it.
         if content_length is not None and int(content_length) > self.max_bytes:
-            await send_json(send, 413, {"detail": api_messages.REQUEST_BODY_TOO_LARGE}, [])
+            await send_json(send, 413, {"detail": messages.REQUEST_BODY_TOO_LARGE}, [])
             return
         received = 0
 
@@ -149,7 +149,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise HTTPException(status_code=413, detail=api_messages.REQUEST_BODY_TOO_LARGE)
+                    raise HTTPException(status_code=413, detail=messages.REQUEST_BODY_TOO_LARGE)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -1,7 +1,7 @@
 """Login sessions and their refresh tokens, each change one atomic SQL statement.
 
-These run on the asyncpg pool (see database_session.py): they are the hot
-paths. Every state change is a single statement, so that two concurrent
+These run hand-written SQL on the pool's connections (see database.py):
+they are the hot paths. Every state change is a single statement, so that two concurrent
 requests can never both win: a refresh token is claimed with
 `UPDATE ... WHERE spent_at IS NULL`, which PostgreSQL serialises on the row.
 """
@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from app.core.database import Queryable
 
 _OPEN_SESSION = """
 WITH new_session AS (
@@ -89,61 +89,60 @@ class SessionUser:
 
 async def open_session(
     *,
-    pool: asyncpg.Pool,
+    db: Queryable,
     user_id: uuid.UUID,
     refresh_token_hash: bytes,
     refresh_expires_at: datetime,
 ) -> uuid.UUID:
     session_id = uuid.uuid4()
-    await pool.execute(_OPEN_SESSION, session_id, user_id, refresh_token_hash, refresh_expires_at)
+    await db.execute(_OPEN_SESSION, session_id, user_id, refresh_token_hash, refresh_expires_at)
     return session_id
 
 
 async def rotate_refresh_token(
     *,
-    pool: asyncpg.Pool,
+    db: Queryable,
     token_hash: bytes,
     successor_hash: bytes,
     successor_expires_at: datetime,
 ) -> tuple[uuid.UUID, uuid.UUID] | None:
     """Spend a refresh token for its successor: (session id, user id), or None if refused."""
-    row = await pool.fetchrow(_ROTATE, token_hash, successor_hash, successor_expires_at)
+    row = await db.fetchrow(_ROTATE, token_hash, successor_hash, successor_expires_at)
     if row is None:
         return None
     return row["session_id"], row["user_id"]
 
 
 async def revoke_session_if_replayed(
-    *, pool: asyncpg.Pool, token_hash: bytes, grace_secs: int
+    *, db: Queryable, token_hash: bytes, grace_secs: int
 ) -> tuple[uuid.UUID, uuid.UUID] | None:
     """Revoke the session of a token spent more than `grace_secs` ago: (session, user) or None."""
-    row = await pool.fetchrow(_REVOKE_IF_REPLAYED, token_hash, float(grace_secs))
+    row = await db.fetchrow(_REVOKE_IF_REPLAYED, token_hash, float(grace_secs))
     if row is None:
         return None
     return row["session_id"], row["user_id"]
 
 
-async def revoke_session_by_refresh_token(*, pool: asyncpg.Pool, token_hash: bytes) -> None:
+async def revoke_session_by_refresh_token(*, db: Queryable, token_hash: bytes) -> None:
     """Logout: any token of the session, spent or not, names it."""
-    await pool.execute(_REVOKE_BY_REFRESH_TOKEN, token_hash)
+    await db.execute(_REVOKE_BY_REFRESH_TOKEN, token_hash)
 
 
-async def revoke_all_sessions(*, db: asyncpg.Pool | asyncpg.Connection, user_id: uuid.UUID) -> None:
-    """On the pool, or on a connection inside the caller's transaction."""
+async def revoke_all_sessions(*, db: Queryable, user_id: uuid.UUID) -> None:
     await db.execute(_REVOKE_ALL, user_id)
 
 
 async def revoke_other_sessions(
-    *, pool: asyncpg.Pool, user_id: uuid.UUID, keep_session_id: uuid.UUID
+    *, db: Queryable, user_id: uuid.UUID, keep_session_id: uuid.UUID
 ) -> None:
-    await pool.execute(_REVOKE_OTHERS, user_id, keep_session_id)
+    await db.execute(_REVOKE_OTHERS, user_id, keep_session_id)
 
 
 async def find_session_user(
-    *, pool: asyncpg.Pool, session_id: uuid.UUID, user_id: uuid.UUID
+    *, db: Queryable, session_id: uuid.UUID, user_id: uuid.UUID
 ) -> SessionUser | None:
     """The active user of a live session, in one round trip; None if either is gone."""
-    row = await pool.fetchrow(_SESSION_USER, session_id, user_id)
+    row = await db.fetchrow(_SESSION_USER, session_id, user_id)
     if row is None:
         return None
     return SessionUser(

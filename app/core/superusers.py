@@ -2,8 +2,7 @@
 
 import uuid
 
-import asyncpg
-
+from app.core.database import Database
 from app.core.sessions import revoke_all_sessions
 
 # One statement, so that an account registered meanwhile is promoted rather
@@ -17,7 +16,7 @@ RETURNING user_id
 """
 
 
-async def make_superuser(*, connection: asyncpg.Connection, email: str, password_hash: str) -> bool:
+async def make_superuser(*, db: Database, email: str, password_hash: str) -> bool:
     """Create an active superuser with this password, or turn the account of `email` into one.
 
     An existing account also gets the new password and loses its sessions:
@@ -25,7 +24,7 @@ async def make_superuser(*, connection: asyncpg.Connection, email: str, password
     to what is now a superuser. Returns whether the account was created.
     """
     new_user_id = uuid.uuid4()
-    async with connection.transaction():
+    async with db.transaction() as connection:
         user_id = await connection.fetchval(_UPSERT_SUPERUSER, new_user_id, email, password_hash)
         if user_id == new_user_id:
             return True

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import bearer, superuser_and_tokens, url
 
 
@@ -130,7 +130,7 @@ async def test_tampered_cursor_is_422(
     forged = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
     response = await list_page(client, app, tokens, cursor=forged)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == api_messages.INVALID_CURSOR
+    assert response.json()["detail"][0]["msg"] == messages.INVALID_CURSOR
     assert response.json()["detail"][0]["loc"] == ["query", "cursor"]
 
 

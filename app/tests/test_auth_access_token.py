@@ -11,7 +11,8 @@ import pytest
 from argon2 import PasswordHasher, Type
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
+from app.tests.apps import services_of_app
 from app.tests.factories import (
     claims_of,
     login,
@@ -21,7 +22,7 @@ from app.tests.factories import (
     wait_for_lock_waiter,
 )
 
-INVALID_GRANT = {"detail": api_messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
+INVALID_GRANT = {"detail": messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
 
 
 async def test_password_grant_returns_the_tokens_object(
@@ -201,7 +202,7 @@ async def test_hash_from_hash_blocking_logs_in(
     # The command line hashes without an event loop (`hash_blocking`).
     account = await register(client, app)
     password = "a brand new password"
-    blocking_hash = app.state.password_hashing.hash_blocking(password)
+    blocking_hash = services_of_app(app).password_hashing.hash_blocking(password)
     await db.execute(
         "UPDATE users SET password_hash = $1 WHERE email = $2", blocking_hash, account.email
     )

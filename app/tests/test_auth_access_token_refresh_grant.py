@@ -4,7 +4,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     assert_session_revoked,
     claims_of,
@@ -44,7 +44,7 @@ async def test_refresh_grant_with_spent_token_gives_invalid_grant(
     response = await refresh_grant(client, app, tokens["refresh_token"])
     assert response.status_code == 400
     assert response.json() == {
-        "detail": api_messages.INVALID_REFRESH_TOKEN,
+        "detail": messages.INVALID_REFRESH_TOKEN,
         "error": "invalid_grant",
     }
 

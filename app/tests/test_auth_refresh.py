@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.tests.apps import client_of, running_app
 from app.tests.factories import (
@@ -26,7 +26,7 @@ from app.tests.factories import (
     wait_for_lock_waiter,
 )
 
-INVALID_GRANT = {"detail": api_messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
+INVALID_GRANT = {"detail": messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.tests.apps import client_of, running_app
 from app.tests.factories import (
@@ -112,7 +112,7 @@ async def test_request_gets_503_during_outage_and_recovers(
     response = await call(outage)
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
     assert (await call(outage)).status_code == ok
 
@@ -127,7 +127,7 @@ async def test_refresh_gets_503_during_outage_and_recovers(outage: Outage) -> No
     )
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
     response = await outage.client.post(refresh_url, json={"refresh_token": spare["refresh_token"]})
     assert response.status_code == 200

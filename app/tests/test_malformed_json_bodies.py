@@ -10,7 +10,7 @@ import json
 import httpx
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import register, url
 
 JSON = {"content-type": "application/json"}
@@ -52,4 +52,4 @@ async def test_other_http_errors_keep_their_status_and_detail(
         json={"email": account.email, "password": account.password},
     )
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.EMAIL_ALREADY_REGISTERED}
+    assert response.json() == {"detail": messages.EMAIL_ALREADY_REGISTERED}

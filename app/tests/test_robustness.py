@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import DEFAULT_PASSWORD, bearer, new_email, register_and_login, url
 
 NASTY_STRINGS = {
@@ -167,7 +167,7 @@ async def test_nul_in_a_password_gives_422_with_a_clear_detail(
         json={"email": new_email(), "password": "abcd\u0000efghijkl"},
     )
     assert response.status_code == 422
-    assert api_messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
+    assert messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
 
 
 async def test_nan_in_a_field_gives_422_without_echoing_it(

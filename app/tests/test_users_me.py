@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     bearer,
     claims_of,
@@ -38,7 +38,7 @@ def assert_unauthorized(response: httpx.Response) -> None:
 async def test_read_me_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
     response = await client.get(url(app, "read_current_user"))
     assert_unauthorized(response)
-    assert response.json() == {"detail": api_messages.NOT_AUTHENTICATED}
+    assert response.json() == {"detail": messages.NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize(
