@@ -8,6 +8,7 @@ a logger, and an unexpected `extra` is not printed.
 
 import json
 import logging
+import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -109,12 +110,9 @@ def logging_config(settings: Settings) -> dict[str, Any]:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Configure the app's logger once per process (uvicorn may have done it already)."""
+    """Configure the loggers once per process (uvicorn may have done it already)."""
     app_logger = logging.getLogger("app")
-    app_logger.setLevel(settings.log_level)
-    if not app_logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter() if uses_json(settings) else TextFormatter())
-        handler.addFilter(RequestIdFilter())
-        app_logger.addHandler(handler)
-        app_logger.propagate = False
+    if app_logger.handlers:
+        app_logger.setLevel(settings.log_level)
+        return
+    logging.config.dictConfig(logging_config(settings))
