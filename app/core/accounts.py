@@ -8,26 +8,18 @@ from sqlalchemy.exc import IntegrityError
 from app.core import messages, security_events, sessions
 from app.core.client_address import Client
 from app.core.database import Database, Queryable
+from app.core.email_address import canonical_email
 from app.core.errors import ConflictError, InvalidInputError
 from app.core.security.password import PasswordHashing
 from app.core.throttle import Throttle
 from app.models import MAX_EMAIL_LENGTH, User
 
 _CREDENTIALS_BY_EMAIL = """
-SELECT user_id, password_hash, is_active FROM users WHERE lower(email) = lower($1)
+SELECT user_id, password_hash, is_active FROM users WHERE email_canonical = $1
 """
 _PASSWORD_HASH_BY_ID = "SELECT password_hash FROM users WHERE user_id = $1"
 _SET_PASSWORD_HASH = "UPDATE users SET password_hash = $2, updated_at = now() WHERE user_id = $1"
 
-# The refresh tokens go first, so that rows are locked in the order a refresh
-# locks them (its token, then the session its successor names). Deleting the
-# user alone would cascade to the session first, then wait for the token a
-# concurrent refresh holds while that refresh waits for the session: a
-# deadlock that PostgreSQL breaks by failing one of them.
-_DELETE_SESSION_TOKENS = """
-DELETE FROM refresh_tokens
-WHERE session_id IN (SELECT session_id FROM user_sessions WHERE user_id = $1)
-"""
 _DELETE_USER = "DELETE FROM users WHERE user_id = $1 RETURNING user_id"
 
 
@@ -54,7 +46,7 @@ async def find_credentials(*, db: Database, email: str) -> Credentials | None:
     # simply no account, so the caller still spends the same hashing work.
     if not is_storable_text(email, MAX_EMAIL_LENGTH):
         return None
-    row = await db.fetchrow(_CREDENTIALS_BY_EMAIL, email)
+    row = await db.fetchrow(_CREDENTIALS_BY_EMAIL, canonical_email(email))
     if row is None:
         return None
     return Credentials(
@@ -75,9 +67,13 @@ async def register(
     email: str,
     password: str,
 ) -> User:
-    """Create an account; ConflictError when the email is taken (compared without case)."""
+    """Create an account; ConflictError when its canonical email is taken."""
     await throttle.attempt("register", client=client.address, account=email)
-    user = User(email=email, password_hash=await hashing.hash(password))
+    user = User(
+        email=email,
+        email_canonical=canonical_email(email),
+        password_hash=await hashing.hash(password),
+    )
     async with db.session() as session:
         session.add(user)
         try:
@@ -110,7 +106,9 @@ async def change_password(
 
 
 async def delete_user(*, db: Database, user_id: uuid.UUID) -> bool:
-    """Delete the account with its sessions and tokens; False when there is no such account."""
-    async with db.transaction() as connection:
-        await connection.execute(_DELETE_SESSION_TOKENS, user_id)
-        return await connection.fetchval(_DELETE_USER, user_id) is not None
+    """Delete the account; its sessions go with it (ON DELETE CASCADE). False if unknown.
+
+    A refresh running meanwhile holds its session's row until it commits, and
+    then finds the row gone or the user deleted: it gets 400, never a deadlock.
+    """
+    return await db.fetchval(_DELETE_USER, user_id) is not None

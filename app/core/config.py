@@ -40,6 +40,8 @@ class Security(BaseModel):
     jwt_issuer: str = "fastapi-auth-backend"
     access_token_expire_secs: int = Field(default=15 * 60, ge=1)
     refresh_token_expire_secs: int = Field(default=28 * 24 * 3600, ge=1)
+    # A session ends this long after its login, however often it is refreshed.
+    session_max_lifetime_secs: int = Field(default=90 * 24 * 3600, ge=1)
     # A spent refresh token replayed later than this is treated as stolen and
     # revokes its session; within it, the replay only fails (two browser tabs).
     refresh_reuse_grace_secs: int = Field(default=10, ge=0)

@@ -17,6 +17,7 @@ from app.core.client_address import Client
 from app.core.config import Settings
 from app.core.database import Database
 from app.core.email import OutgoingEmail, send_email
+from app.core.email_address import canonical_email
 from app.core.errors import InvalidInputError
 from app.core.security.password import PasswordHashing
 from app.core.security.secret_tokens import hash_secret_token, new_secret_token
@@ -29,7 +30,7 @@ EMAIL_SUBJECT = "Reset your password"
 # Only known, active accounts get a token; the upsert keeps one row per user.
 _ISSUE = """
 INSERT INTO password_reset_tokens (token_hash, user_id, expires_at)
-SELECT $2, user_id, $3 FROM users WHERE lower(email) = lower($1) AND is_active
+SELECT $2, user_id, $3 FROM users WHERE email_canonical = $1 AND is_active
 ON CONFLICT (user_id) DO UPDATE
 SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
 RETURNING (SELECT email FROM users WHERE users.user_id = password_reset_tokens.user_id)
@@ -73,7 +74,9 @@ async def issue_recovery_token(
     `email` has passed the request's email validation, so the database can
     take it as it is.
     """
-    recipient: str | None = await db.fetchval(_ISSUE, email, token_hash, expires_at)
+    recipient: str | None = await db.fetchval(
+        _ISSUE, canonical_email(email), token_hash, expires_at
+    )
     return recipient
 
 

@@ -9,8 +9,12 @@ from app.core.migrations import upgrade_database
 from app.core.pagination import CursorSigner
 from app.core.security.common_passwords import common_passwords
 from app.core.security.jwt import AccessTokens, create_access_tokens, load_jwt_secret
+from app.core.security.keys import derive_key
 from app.core.security.password import PasswordHashing
+from app.core.security.refresh_tokens import RefreshTokens
 from app.core.throttle import Throttle
+
+REFRESH_TOKEN_KEY_PURPOSE = b"refresh-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,7 @@ class Services:
     settings: Settings
     database: Database
     access_tokens: AccessTokens
+    refresh_tokens: RefreshTokens
     password_hashing: PasswordHashing
     cursor_signer: CursorSigner
     background_jobs: BackgroundJobs
@@ -33,12 +38,14 @@ async def start_services(settings: Settings) -> Services:
         await upgrade_database(url)
     common_passwords()  # load the list now rather than in the first request
     database = Database.open(url, settings.database)
+    secret = load_jwt_secret(settings)
     return Services(
         settings=settings,
         database=database,
         access_tokens=create_access_tokens(settings),
+        refresh_tokens=RefreshTokens(key=derive_key(secret, REFRESH_TOKEN_KEY_PURPOSE)),
         password_hashing=PasswordHashing(settings.security),
-        cursor_signer=CursorSigner(secret=load_jwt_secret(settings)),
+        cursor_signer=CursorSigner(secret=secret),
         background_jobs=BackgroundJobs(),
         throttle=Throttle(db=database, settings=settings.throttle),
     )

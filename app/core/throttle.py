@@ -22,6 +22,7 @@ from app.core import messages, security_events
 from app.core.client_address import throttle_bucket
 from app.core.config import Throttle as ThrottleSettings
 from app.core.database import Database
+from app.core.email_address import canonical_email
 from app.core.errors import TooManyAttemptsError
 
 _COUNT_AND_READ = """
@@ -73,10 +74,11 @@ class Verdict:
 def account_key(action: str, email: str) -> str:
     """The key of an account's counter: a hash, so the table holds no email in clear.
 
-    Lower-cased as the users table compares emails, and whether or not the
+    In the form the users table compares emails, and whether or not the
     account exists, so that throttling tells nothing about who is registered.
     """
-    digest = hashlib.sha256(email.lower().encode("utf-8", "surrogatepass")).hexdigest()
+    canonical = canonical_email(email).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(canonical).hexdigest()
     return f"{action}:account:{digest[:32]}"
 
 

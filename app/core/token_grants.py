@@ -1,16 +1,14 @@
 """The OAuth2 grants: password (opens a session) and refresh_token (rotates it)."""
 
-import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
 from app.core import accounts, messages, security_events, sessions
 from app.core.client_address import Client
-from app.core.config import Security
 from app.core.errors import InvalidGrantError
-from app.core.security.secret_tokens import hash_secret_token, new_secret_token
 from app.core.services import Services
 
 
@@ -22,9 +20,8 @@ class IssuedTokens:
     refresh_token_expires_at: int
 
 
-def _refresh_expiry(settings: Security) -> tuple[datetime, int]:
-    expires_at = int(time.time()) + settings.refresh_token_expire_secs
-    return datetime.fromtimestamp(expires_at, UTC), expires_at
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 async def password_grant(
@@ -67,14 +64,14 @@ async def _check_password_and_open_session(
         await accounts.set_password_hash(
             db=db, user_id=credentials.user_id, password_hash=upgraded_hash
         )
-    refresh_token, refresh_hash = new_secret_token()
-    refresh_expires_at, refresh_expires_unix = _refresh_expiry(settings)
+    session_id = uuid.uuid4()
     try:
-        session_id = await sessions.open_session(
+        refresh_expires_at = await sessions.open_session(
             db=db,
+            session_id=session_id,
             user_id=credentials.user_id,
-            refresh_token_hash=refresh_hash,
-            refresh_expires_at=refresh_expires_at,
+            lifetime_secs=settings.session_max_lifetime_secs,
+            refresh_lifetime_secs=settings.refresh_token_expire_secs,
         )
     except asyncpg.ForeignKeyViolationError as error:
         # The account was deleted between the password check and now.
@@ -83,47 +80,55 @@ async def _check_password_and_open_session(
         user_id=credentials.user_id, session_id=session_id
     )
     security_events.login_succeeded(user_id=credentials.user_id)
-    return IssuedTokens(access_token, expires_at, refresh_token, refresh_expires_unix)
+    refresh_token = services.refresh_tokens.issue(session_id=session_id, generation=0)
+    return IssuedTokens(access_token, expires_at, refresh_token, _unix(refresh_expires_at))
 
 
 async def refresh_grant(*, services: Services, refresh_token: str) -> IssuedTokens:
-    """Spend `refresh_token` for a successor in the same session (RFC 9700 rotation)."""
+    """Spend `refresh_token` for its successor in the same session (RFC 9700 rotation).
+
+    A token that is not genuine is refused before the database is asked, so
+    a forged one can never revoke a session.
+    """
     db, settings = services.database, services.settings.security
-    token_hash = hash_secret_token(refresh_token)
-    successor, successor_hash = new_secret_token()
-    successor_expires_at, successor_expires_unix = _refresh_expiry(settings)
-    try:
-        rotated = await sessions.rotate_refresh_token(
-            db=db,
-            token_hash=token_hash,
-            successor_hash=successor_hash,
-            successor_expires_at=successor_expires_at,
-        )
-    except asyncpg.DeadlockDetectedError:
-        # The session is being deleted (with its user) while this request
-        # runs, by a deletion that takes the session row before its tokens:
-        # the rotation holds the token row and waits for the session row, and
-        # PostgreSQL fails one of the two.
-        rotated = None
-    if rotated is None:
-        revoked = await sessions.revoke_session_if_replayed(
-            db=db, token_hash=token_hash, grace_secs=settings.refresh_reuse_grace_secs
-        )
-        if revoked is not None:
-            security_events.refresh_token_reused(session_id=revoked[0], user_id=revoked[1])
+    claims = services.refresh_tokens.read(refresh_token)
+    if claims is None:
         security_events.refresh_failed()
         raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
-    session_id, user_id = rotated
+    rotation = await sessions.rotate(
+        db=db,
+        session_id=claims.session_id,
+        generation=claims.generation,
+        refresh_lifetime_secs=settings.refresh_token_expire_secs,
+    )
+    if rotation is None:
+        user_id = await sessions.revoke_if_replayed(
+            db=db,
+            session_id=claims.session_id,
+            generation=claims.generation,
+            grace_secs=settings.refresh_reuse_grace_secs,
+        )
+        if user_id is not None:
+            security_events.refresh_token_reused(session_id=claims.session_id, user_id=user_id)
+        security_events.refresh_failed()
+        raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
     security_events.refresh_succeeded()
-    access_token, expires_at = services.access_tokens.issue(user_id=user_id, session_id=session_id)
-    return IssuedTokens(access_token, expires_at, successor, successor_expires_unix)
+    access_token, expires_at = services.access_tokens.issue(
+        user_id=rotation.user_id, session_id=claims.session_id
+    )
+    successor = services.refresh_tokens.issue(
+        session_id=claims.session_id, generation=rotation.generation
+    )
+    return IssuedTokens(access_token, expires_at, successor, _unix(rotation.refresh_expires_at))
 
 
 async def logout(*, services: Services, refresh_token: str) -> None:
     """Revoke the session of this refresh token (spent or not); unknown tokens are no error."""
-    await sessions.revoke_session_by_refresh_token(
-        db=services.database, token_hash=hash_secret_token(refresh_token)
-    )
+    claims = services.refresh_tokens.read(refresh_token)
+    if claims is not None:
+        await sessions.revoke_by_refresh_token(
+            db=services.database, session_id=claims.session_id, generation=claims.generation
+        )
 
 
 async def logout_all(*, services: Services, session: sessions.SessionUser) -> None:

@@ -62,6 +62,6 @@ async def test_refresh_grant_replay_after_grace_period_revokes_the_session(
 ) -> None:
     _, tokens = await register_and_login(client, app)
     rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '11 seconds'")
     assert (await refresh_grant(client, app, tokens["refresh_token"])).status_code == 400
     await assert_session_revoked(client, app, rotated)

@@ -80,7 +80,9 @@ async def log_in(o: Outage) -> httpx.Response:
 
 
 async def logout(o: Outage) -> httpx.Response:
-    return await o.client.post(url(o.app, "logout"), json={"refresh_token": "whatever"})
+    return await o.client.post(
+        url(o.app, "logout"), json={"refresh_token": o.tokens["refresh_token"]}
+    )
 
 
 async def change_password(o: Outage) -> httpx.Response:
