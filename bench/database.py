@@ -23,7 +23,8 @@ from bench.config import DATABASE_NAME
 _SEED_USERS = """
 INSERT INTO users (user_id, email, email_canonical, password_hash)
 SELECT gen_random_uuid(), address, address, $1
-FROM generate_series(1, $2) AS i, LATERAL (SELECT 'bench-user-' || i || '@example.com') AS a(address)
+FROM generate_series(1, $2) AS i,
+    LATERAL (SELECT 'bench-user-' || i || '@example.com') AS a(address)
 RETURNING user_id, email
 """
 
