@@ -76,10 +76,10 @@ def test_local_secret_is_generated_once_and_reused(tmp_path: Path) -> None:
     second = create_access_tokens(local(tmp_path))
     token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4())
     second.verify(token)
-    secret_file = tmp_path / "jwt_secret"
+    secret_file = tmp_path / "secrets" / "jwt_secret"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     assert len(secret_file.read_text().strip()) >= 64
-    assert [path.name for path in tmp_path.iterdir()] == ["jwt_secret"]
+    assert [path.name for path in secret_file.parent.iterdir()] == ["jwt_secret"]
 
 
 def test_local_secret_differs_between_data_dirs(tmp_path: Path) -> None:
