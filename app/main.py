@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from app.api.api_router import api_router
 from app.api.exception_handlers import add_exception_handlers
-from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.api.middleware import (
+    BodyLimitMiddleware,
+    HostCheckMiddleware,
+    RequestContextMiddleware,
+    cors_middleware,
+)
 from app.api.request_log import RequestLogMiddleware
 from app.core import metrics
 from app.core.background_jobs import BackgroundJobs
@@ -74,17 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Middleware(HostCheckMiddleware, allowed_hosts=settings.security.allowed_hosts),
         Middleware(BodyLimitMiddleware, max_bytes=settings.security.max_request_body_bytes),
     ]
-    if settings.security.backend_cors_origins:
-        middleware.insert(
-            2,
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.security.backend_cors_origins,
-                allow_credentials=True,
-                allow_methods=["*"],
-                allow_headers=["*"],
-            ),
-        )
+    cors = cors_middleware(settings)
+    if cors is not None:
+        middleware.insert(2, cors)
     app = FastAPI(
         title="FastAPI auth backend",
         version="0.1.0",
