@@ -107,7 +107,7 @@ async def request_password_recovery(*, pool: asyncpg.Pool, settings: Settings, e
         return
     link = recovery_link(public_url=settings.public_url, token=token)
     await send_email(
-        settings=settings.smtp,
+        settings=settings,
         email=recovery_email(recipient=recipient, link=link, valid_minutes=-(-lifetime_secs // 60)),
     )
 

@@ -1,6 +1,6 @@
 """Account recovery by email: `/auth/password-recovery` and `/auth/password-reset`."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 
 from app.api import api_messages
 from app.api.deps import BackgroundJobsDep, PasswordHashingDep, PoolDep, SettingsDep
@@ -9,7 +9,19 @@ from app.core import password_recovery, security_events
 from app.schemas.requests import PasswordRecoveryRequest, PasswordResetRequest
 from app.schemas.responses import ErrorResponse, PasswordRecoveryResponse
 
-router = APIRouter()
+
+async def require_recovery_enabled(settings: SettingsDep) -> None:
+    """404 for both routes when recovery is switched off (RECOVERY__ENABLED=false)."""
+    if not settings.recovery.enabled:
+        raise HTTPException(
+            status_code=status.HTTP_404_NOT_FOUND, detail=api_messages.RECOVERY_DISABLED
+        )
+
+
+router = APIRouter(
+    dependencies=[Depends(require_recovery_enabled)],
+    responses={404: {"model": ErrorResponse, "description": api_messages.RECOVERY_DISABLED}},
+)
 
 
 @router.post(
