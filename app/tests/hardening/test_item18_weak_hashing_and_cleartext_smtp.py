@@ -47,7 +47,9 @@ def test_production_refuses_cleartext_smtp_to_another_host(host: str) -> None:
         production_settings(smtp=Smtp(host=host, security="none"))
 
 
-@pytest.mark.parametrize("host", ["localhost", "LocalHost", "mail.localhost", "127.0.0.53", "::1", "[::1]"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "LocalHost", "mail.localhost", "127.0.0.53", "::1", "[::1]"]
+)
 def test_production_accepts_cleartext_smtp_to_the_loopback(host: str) -> None:
     assert production_settings(smtp=Smtp(host=host, security="none")).smtp.host == host
 
