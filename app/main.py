@@ -7,13 +7,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from app.api.api_router import api_router
 from app.api.deps import SERVICES_KEY
 from app.api.exception_handlers import add_exception_handlers
-from app.api.middleware import BodyLimitMiddleware, HostCheckMiddleware, RequestContextMiddleware
+from app.api.middleware import (
+    BodyLimitMiddleware,
+    HostCheckMiddleware,
+    RequestContextMiddleware,
+    cors_middleware,
+)
 from app.api.request_log import RequestLogMiddleware
 from app.core import metrics, process_tuning
 from app.core.config import Settings, get_settings
@@ -45,23 +49,11 @@ def lifespan_of(settings: Settings) -> Any:
 def middleware_of(settings: Settings) -> list[Middleware]:
     """Outermost first: request id and headers, request log, CORS, Host check, body limit."""
     security = settings.security
-    cors = (
-        [
-            Middleware(
-                CORSMiddleware,
-                allow_origins=security.backend_cors_origins,
-                allow_credentials=True,
-                allow_methods=["*"],
-                allow_headers=["*"],
-            )
-        ]
-        if security.backend_cors_origins
-        else []
-    )
+    cors = cors_middleware(settings)
     return [
         Middleware(RequestContextMiddleware),
         Middleware(RequestLogMiddleware),
-        *cors,
+        *([cors] if cors is not None else []),
         Middleware(HostCheckMiddleware, allowed_hosts=security.allowed_hosts),
         Middleware(BodyLimitMiddleware, max_bytes=security.max_request_body_bytes),
     ]

@@ -98,7 +98,7 @@ async def send_recovery_email(*, db: Database, settings: Settings, email: str) -
         return
     link = recovery_link(public_url=settings.public_url, token=token)
     await send_email(
-        settings=settings.smtp,
+        settings=settings,
         email=recovery_email(recipient=recipient, link=link, valid_minutes=-(-lifetime_secs // 60)),
     )
 

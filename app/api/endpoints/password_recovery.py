@@ -1,14 +1,27 @@
 """Account recovery by email: `/auth/password-recovery` and `/auth/password-reset`."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from app.api.common_responses import THROTTLED, error
 from app.api.deps import ClientDep, ServicesDep
 from app.core import messages, password_recovery
+from app.core.errors import NotFoundError
 from app.schemas.requests import PasswordRecoveryRequest, PasswordResetRequest
 from app.schemas.responses import PasswordRecoveryResponse
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+
+async def require_recovery_enabled(services: ServicesDep) -> None:
+    """404 for both routes when recovery is switched off (RECOVERY__ENABLED=false)."""
+    if not services.settings.recovery.enabled:
+        raise NotFoundError(messages.RECOVERY_DISABLED)
+
+
+router = APIRouter(
+    prefix="/auth",
+    tags=["auth"],
+    dependencies=[Depends(require_recovery_enabled)],
+    responses=error(404, messages.RECOVERY_DISABLED),
+)
 
 
 @router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=THROTTLED)

@@ -57,7 +57,7 @@ class RefreshTokens:
         if len(token) != TOKEN_LENGTH or not token.isascii():
             return None
         try:
-            raw = base64.urlsafe_b64decode(token + "=")
+            raw = base64.b64decode(token + "=", altchars=b"-_", validate=True)
         except (binascii.Error, ValueError):
             return None
         body, tag = raw[: _BODY.size], raw[_BODY.size :]
