@@ -48,6 +48,7 @@ test: install ## Run the whole test suite in parallel on real PostgreSQL, covera
 lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 lint-deploy: install ## hadolint, yamllint; compose, workflows and Kubernetes manifests against their schemas (offline)
 	$(RUN) hadolint Dockerfile

@@ -7,24 +7,29 @@ that seeding hundreds of them takes a moment.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from sqlalchemy import URL
 
 from app.core import sessions
-from app.core.database_session import asyncpg_dsn
+from app.core.database import asyncpg_dsn
 from app.core.migrations import upgrade_database
 from app.core.security.jwt import AccessTokens
-from app.core.security.refresh_token import new_refresh_token
+from app.core.security.keys import derive_key
+from app.core.security.refresh_tokens import RefreshTokens
+from app.core.services import REFRESH_TOKEN_KEY_PURPOSE
 from bench.config import DATABASE_NAME
 
 _SEED_USERS = """
-INSERT INTO users (user_id, email, password_hash)
-SELECT gen_random_uuid(), 'bench-user-' || i || '@example.com', $1
-FROM generate_series(1, $2) AS i
+INSERT INTO users (user_id, email, email_canonical, password_hash)
+SELECT gen_random_uuid(), address, address, $1
+FROM generate_series(1, $2) AS i,
+    LATERAL (SELECT 'bench-user-' || i || '@example.com') AS a(address)
 RETURNING user_id, email
 """
+
+
+SESSION_LIFETIME_SECS = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,21 +56,27 @@ async def seed_users(*, pool: asyncpg.Pool, count: int, password_hash: str) -> l
     return [SeededUser(user_id=row["user_id"], email=row["email"]) for row in rows]
 
 
+async def _open_session(pool: asyncpg.Pool, user: SeededUser) -> uuid.UUID:
+    session_id = uuid.uuid4()
+    await sessions.open_session(
+        db=pool,
+        session_id=session_id,
+        user_id=user.user_id,
+        lifetime_secs=SESSION_LIFETIME_SECS,
+        refresh_lifetime_secs=SESSION_LIFETIME_SECS,
+    )
+    return session_id
+
+
 async def open_refresh_sessions(
-    *, pool: asyncpg.Pool, users: list[SeededUser], count: int
+    *, pool: asyncpg.Pool, users: list[SeededUser], count: int, secret: str
 ) -> list[str]:
     """`count` new sessions, round-robin over `users`; their refresh tokens."""
-    expires_at = datetime.now(UTC) + timedelta(days=1)
+    refresh_tokens = RefreshTokens(key=derive_key(secret, REFRESH_TOKEN_KEY_PURPOSE))
     tokens: list[str] = []
     for index in range(count):
-        token, token_hash = new_refresh_token()
-        await sessions.open_session(
-            pool=pool,
-            user_id=users[index % len(users)].user_id,
-            refresh_token_hash=token_hash,
-            refresh_expires_at=expires_at,
-        )
-        tokens.append(token)
+        session_id = await _open_session(pool, users[index % len(users)])
+        tokens.append(refresh_tokens.issue(session_id=session_id, generation=0))
     return tokens
 
 
@@ -73,15 +84,9 @@ async def open_access_sessions(
     *, pool: asyncpg.Pool, users: list[SeededUser], count: int, access_tokens: AccessTokens
 ) -> list[str]:
     """`count` new sessions, round-robin over `users`; an access token for each."""
-    expires_at = datetime.now(UTC) + timedelta(days=1)
     tokens: list[str] = []
     for index in range(count):
         user = users[index % len(users)]
-        session_id = await sessions.open_session(
-            pool=pool,
-            user_id=user.user_id,
-            refresh_token_hash=new_refresh_token()[1],
-            refresh_expires_at=expires_at,
-        )
+        session_id = await _open_session(pool, user)
         tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])
     return tokens

@@ -13,7 +13,7 @@ import uvloop
 from sqlalchemy import URL
 
 from app.core.config import Settings, get_settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.security.jwt import AccessTokens
 from app.core.security.password import PasswordHashing
 from bench import report as names
@@ -45,6 +45,7 @@ class Bench:
     pool: asyncpg.Pool
     users: list[SeededUser]
     access_tokens: list[str]
+    secret: str
 
     def load(self, kind: Kind, server: Server, items: list[str], concurrency: int = 0) -> Load:
         return Load(
@@ -71,7 +72,9 @@ class Bench:
     async def refresh_tokens(self) -> list[str]:
         # Spares beyond one per connection: a failed request drops its chain.
         count = self.config.concurrency * 2
-        return await open_refresh_sessions(pool=self.pool, users=self.users, count=count)
+        return await open_refresh_sessions(
+            pool=self.pool, users=self.users, count=count, secret=self.secret
+        )
 
 
 async def isolation(bench: Bench, service: Server) -> None:
@@ -163,7 +166,7 @@ async def run(config: BenchConfig) -> Report:
         tokens = await open_access_sessions(
             pool=pool, users=users, count=config.concurrency, access_tokens=signer
         )
-        bench = Bench(config, settings, runner, report, pool, users, tokens)
+        bench = Bench(config, settings, runner, report, pool, users, tokens, secret)
         service = await start_server(
             target="app.main:app", port=config.port, workers=config.workers, env=env
         )

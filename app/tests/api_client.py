@@ -15,7 +15,9 @@ import httpx
 import jwt
 from fastapi import FastAPI
 
-from app.api import api_messages as messages
+from app.core import messages
+from app.core.services import Services
+from app.tests.apps import services_of_app, with_lifespan_state
 from app.tests.factories import new_email
 
 __all__ = ["DEFAULT_PASSWORD", "NEW_PASSWORD", "Api", "ApiFactory", "AppFactory", "messages"]
@@ -41,7 +43,7 @@ class Api:
         cls, app: FastAPI, *, peer: tuple[str, int] | None = DEFAULT_PEER
     ) -> AsyncIterator[Self]:
         """An anonymous client of `app` in this process; `peer` is the TCP peer it reports."""
-        transport = httpx.ASGITransport(app=app, client=peer)  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=with_lifespan_state(app), client=peer)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield cls(http, app)
 
@@ -116,9 +118,9 @@ class Api:
         return user_id
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services:
         """The running app's services (hashing, background jobs): what HTTP cannot reach."""
-        return self.app.state
+        return services_of_app(self.app)
 
     # Plain requests.
 

@@ -26,11 +26,11 @@ from fastapi import FastAPI
 from sqlalchemy import URL
 
 from app.core.config import Settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
-from app.main import create_app
 from app.models import Base
 from app.tests.api_client import DEFAULT_PEER, Api, ApiFactory, AppFactory
+from app.tests.apps import running_app
 from app.tests.factories import promote_to_superuser
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
@@ -130,12 +130,12 @@ def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
 @pytest.fixture(scope="session")
 def make_app(make_settings: Callable[..., Settings]) -> AppFactory:
     """`async with make_app(**overrides) as app`: an app on `make_settings(**overrides)`,
-    its lifespan running."""
+    or on the settings given (`make_app(settings)`), its lifespan running."""
 
     @asynccontextmanager
-    async def make(**overrides: Any) -> AsyncIterator[FastAPI]:
-        application = create_app(make_settings(**overrides))
-        async with application.router.lifespan_context(application):
+    async def make(settings: Settings | None = None, /, **overrides: Any) -> AsyncIterator[FastAPI]:
+        assert settings is None or not overrides, "settings, or overrides of the test settings"
+        async with running_app(settings or make_settings(**overrides)) as application:
             yield application
 
     return make
@@ -167,14 +167,21 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 @pytest.fixture
 def make_api(make_app: AppFactory, db: asyncpg.Connection) -> ApiFactory:
-    """`async with make_api(**overrides) as api`: an anonymous client of a new app on
-    `make_settings(**overrides)`; `peer=` sets the client's TCP peer."""
+    """`async with make_api(**overrides) as api`: an anonymous client of a new app, as
+    `make_app(...)` starts it; `peer=` sets the client's TCP peer."""
 
     @asynccontextmanager
     async def make(
-        *, peer: tuple[str, int] | None = DEFAULT_PEER, **overrides: Any
+        settings: Settings | None = None,
+        /,
+        *,
+        peer: tuple[str, int] | None = DEFAULT_PEER,
+        **overrides: Any,
     ) -> AsyncIterator[Api]:
-        async with make_app(**overrides) as application, Api.connect(application, peer=peer) as api:
+        async with (
+            make_app(settings, **overrides) as application,
+            Api.connect(application, peer=peer) as api,
+        ):
             yield api
 
     return make

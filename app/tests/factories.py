@@ -14,9 +14,9 @@ async def insert_users(db: asyncpg.Connection, count: int) -> None:
     """`count` users in one statement: they share one created_at, so only user_id orders them."""
     await db.execute(
         """
-        INSERT INTO users (user_id, email, password_hash)
-        SELECT gen_random_uuid(), 'bulk-' || gen_random_uuid() || '@example.com', 'x'
-        FROM generate_series(1, $1)
+        INSERT INTO users (user_id, email, email_canonical, password_hash)
+        SELECT id, 'bulk-' || id || '@example.com', 'bulk-' || id || '@example.com', 'x'
+        FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $1)) AS ids
         """,
         count,
     )

@@ -34,10 +34,11 @@ async def test_refresh_returns_new_tokens_in_the_same_session(user: Api, grant: 
     assert await user.session_works()
 
 
-async def test_refresh_spends_the_token_sent(user: Api, db: asyncpg.Connection) -> None:
+async def test_refresh_moves_the_session_to_its_next_generation(
+    user: Api, db: asyncpg.Connection
+) -> None:
     await user.refresh()
-    spent = await db.fetchval("SELECT count(*) FROM refresh_tokens WHERE spent_at IS NOT NULL")
-    assert spent == 1
+    assert await db.fetchval("SELECT generation FROM user_sessions") == 1
 
 
 @BOTH_ENDPOINTS
@@ -68,7 +69,7 @@ async def test_replay_after_grace_period_revokes_the_session(
 ) -> None:
     before = user.copy()
     await user.refresh(grant=grant)
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '11 seconds'")
     response = await before.refresh(grant=grant)
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
@@ -82,7 +83,7 @@ async def test_replay_after_grace_period_leaves_other_sessions_alone(
     other = await user.new_session()
     spent = user.tokens["refresh_token"]
     await user.refresh()
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '1 minute'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '1 minute'")
     await user.refresh(spent)
     assert await other.session_works()
 
@@ -107,7 +108,7 @@ async def test_concurrent_refreshes_of_one_token_let_exactly_one_win(user: Api) 
 
 
 async def test_expired_token_gives_400(user: Api, db: asyncpg.Connection) -> None:
-    await db.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
+    await db.execute("UPDATE user_sessions SET refresh_expires_at = now() - interval '1 second'")
     response = await user.refresh()
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT

@@ -57,14 +57,16 @@ async def test_concurrent_registrations_of_one_email_let_exactly_one_win(api: Ap
     assert sorted(response.status_code for response in responses) == [201, 409, 409, 409, 409]
 
 
-async def test_database_refuses_email_differing_only_in_case(
+async def test_database_refuses_a_second_row_with_the_same_canonical_email(
     user: Api, db: asyncpg.Connection
 ) -> None:
     with pytest.raises(asyncpg.UniqueViolationError):
         await db.execute(
-            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, 'x')",
+            "INSERT INTO users (user_id, email, email_canonical, password_hash)"
+            " VALUES ($1, $2, $3, 'x')",
             uuid.uuid4(),
             user.email.upper(),
+            user.email.lower(),
         )
 
 

@@ -50,7 +50,7 @@ async def log_in(user: Api) -> httpx.Response:
 
 
 async def logout(user: Api) -> httpx.Response:
-    return await user.logout("whatever")
+    return await user.logout()
 
 
 async def change_password(user: Api) -> httpx.Response:

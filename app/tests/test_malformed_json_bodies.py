@@ -27,8 +27,8 @@ async def test_body_nested_deeper_than_the_parser_allows_gets_422_json_invalid(a
 
 
 async def test_lone_surrogate_in_body_gets_422_that_echoes_it(api: Api) -> None:
-    body = b'{"refresh_token": "\\ud800"}'
-    response = await api.request("POST", "logout", content=body, headers=JSON)
+    body = b'{"email": "\\ud800", "password": "long enough password"}'
+    response = await api.request("POST", "register_new_user", content=body, headers=JSON)
     assert response.status_code == 422
     assert json.loads(response.content)["detail"][0]["input"] == "\ud800"
 

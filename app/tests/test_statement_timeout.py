@@ -4,10 +4,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import asyncpg
 import httpx
 import pytest
 
 from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.factories import promote_to_superuser
 from app.tests.locks import row_locked
 
 STATEMENT_TIMEOUT_MS = 300
@@ -16,36 +18,40 @@ HANG_SECS = 10
 
 
 @pytest.fixture
-async def impatient_user(make_api: ApiFactory) -> AsyncIterator[Api]:
-    """A user of an app whose statements time out after STATEMENT_TIMEOUT_MS."""
+async def impatient(make_api: ApiFactory) -> AsyncIterator[Api]:
+    """A client of an app whose statements time out after STATEMENT_TIMEOUT_MS."""
     async with make_api(database={"statement_timeout_ms": STATEMENT_TIMEOUT_MS}) as api:
-        yield await api.new_user()
+        yield api
 
 
-async def logout(user: Api) -> httpx.Response:
+async def logout(user: Api, admin: Api) -> httpx.Response:
     return await user.logout()
 
 
-async def change_password(user: Api) -> httpx.Response:
-    return await user.change_password()
+async def deactivation(user: Api, admin: Api) -> httpx.Response:
+    return await admin.patch_user(user.id, is_active=False)
 
 
 @pytest.mark.parametrize(
     ("table", "call"),
-    [("user_sessions", logout), ("users", change_password)],
+    [("user_sessions", logout), ("users", deactivation)],
     ids=["pool-statement", "orm-statement"],
 )
 async def test_statement_blocked_by_a_lock_answers_503_after_the_timeout(
-    impatient_user: Api,
+    impatient: Api,
+    db: asyncpg.Connection,
     database_dsn: str,
     table: str,
-    call: Callable[[Api], Awaitable[httpx.Response]],
+    call: Callable[[Api, Api], Awaitable[httpx.Response]],
 ) -> None:
+    admin = await impatient.new_user()
+    await promote_to_superuser(db, admin.id)
+    user = await impatient.new_user()
     query = f"SELECT 1 FROM {table} WHERE user_id = $1 FOR UPDATE"
-    async with row_locked(database_dsn, query, impatient_user.id):
+    async with row_locked(database_dsn, query, user.id):
         started = time.monotonic()
         async with asyncio.timeout(HANG_SECS):
-            response = await call(impatient_user)
+            response = await call(user, admin)
         elapsed = time.monotonic() - started
 
     assert response.status_code == 503

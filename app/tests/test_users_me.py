@@ -79,26 +79,21 @@ async def test_delete_me_gives_204_and_removes_account_and_sessions(
     user_id = uuid.UUID(user.id)
     assert await db.fetchval("SELECT count(*) FROM users WHERE user_id = $1", user_id) == 0
     assert await db.fetchval("SELECT count(*) FROM user_sessions") == 0
-    assert await db.fetchval("SELECT count(*) FROM refresh_tokens") == 0
     assert_unauthorized(await user.me())
     assert (await user.refresh()).status_code == 400
 
 
-async def test_delete_me_while_a_refresh_holds_its_token_succeeds(
+async def test_delete_me_while_a_refresh_holds_its_session_succeeds(
     user: Api, db: asyncpg.Connection
 ) -> None:
     session_id = uuid.UUID(user.claims["sid"])
-    # The connection plays a concurrent refresh, taking the locks in its
-    # order: the refresh token row, then the session row its successor names.
+    # The connection plays a concurrent refresh, which holds its session's row.
     transaction = db.transaction()
     await transaction.start()
     try:
-        await db.execute("SELECT FROM refresh_tokens WHERE session_id = $1 FOR UPDATE", session_id)
+        await db.execute("SELECT FROM user_sessions WHERE session_id = $1 FOR UPDATE", session_id)
         deleting = asyncio.create_task(user.delete_me())
         await wait_for_lock_waiter(db)
-        await db.execute(
-            "SELECT FROM user_sessions WHERE session_id = $1 FOR KEY SHARE", session_id
-        )
     finally:
         await transaction.commit()
     assert (await deleting).status_code == 204
