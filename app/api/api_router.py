@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.common_responses import BODY_TOO_LARGE, HOST_REJECTED, SERVICE_ERRORS
+from app.api.common_responses import BODY_TOO_LARGE, SERVICE_ERRORS
 from app.api.endpoints import admin, auth, health, metrics, password_recovery, users
 
 api_router = APIRouter()
@@ -19,6 +19,4 @@ api_router.include_router(
 api_router.include_router(
     health.router, prefix="/health", tags=["health"], responses=BODY_TOO_LARGE
 )
-api_router.include_router(
-    metrics.router, tags=["operations"], responses={**HOST_REJECTED, **BODY_TOO_LARGE}
-)
+api_router.include_router(metrics.router, tags=["operations"], responses=BODY_TOO_LARGE)

@@ -18,8 +18,9 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
-# Orchestrators probe these by address, whatever Host they send.
-HOST_CHECK_EXEMPT_PATHS = frozenset({"/health/live", "/health/ready"})
+# Orchestrators probe these, and Prometheus scrapes each pod, by address,
+# whatever Host they send (/metrics has its bearer token instead).
+HOST_CHECK_EXEMPT_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

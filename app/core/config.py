@@ -89,6 +89,12 @@ class Throttle(BaseModel):
     cleanup_every: int = Field(default=100, ge=1)
 
 
+class Metrics(BaseModel):
+    # Unset: GET /metrics is open (local use). Set: it needs the header
+    # `Authorization: Bearer <token>`; production refuses to start without it.
+    bearer_token: SecretStr | None = None
+
+
 class Server(BaseModel):
     # On SIGTERM, requests in flight get this long to finish before the
     # worker closes their connections (Kubernetes waits 30 s by default).
@@ -109,6 +115,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     throttle: Throttle = Field(default_factory=Throttle)
     server: Server = Field(default_factory=Server)
+    metrics: Metrics = Field(default_factory=Metrics)
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",
@@ -129,6 +136,18 @@ class Settings(BaseSettings):
             )
         if self.database.url is None:
             raise ValueError("DATABASE__URL must be set when ENVIRONMENT=production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_open_metrics_in_production(self) -> Self:
+        token = self.metrics.bearer_token
+        if self.environment == "production" and (
+            token is None or len(token.get_secret_value().encode()) < MIN_PRODUCTION_SECRET_BYTES
+        ):
+            raise ValueError(
+                "METRICS__BEARER_TOKEN must be set to at least "
+                f"{MIN_PRODUCTION_SECRET_BYTES} bytes when ENVIRONMENT=production"
+            )
         return self
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import Database, Security, Settings, get_settings
+from app.core.config import Database, Metrics, Security, Settings, get_settings
 from app.core.security.jwt import InvalidAccessTokenError, create_access_tokens
 
 DATABASE_URL = "postgresql+asyncpg://app:secret@db:5432/app"
@@ -20,6 +20,7 @@ def production(**overrides: Any) -> Settings:
         "environment": "production",
         "database": Database(url=DATABASE_URL),
         "security": Security(jwt_secret_key=STRONG_SECRET),
+        "metrics": Metrics(bearer_token=STRONG_SECRET),
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -54,6 +55,7 @@ def test_production_reads_its_settings_from_the_environment(
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATABASE__URL", DATABASE_URL)
     monkeypatch.setenv("SECURITY__JWT_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("METRICS__BEARER_TOKEN", STRONG_SECRET)
     monkeypatch.setenv("SECURITY__ACCESS_TOKEN_EXPIRE_SECS", "60")
     settings = Settings(_env_file=None)
     assert settings.environment == "production"
