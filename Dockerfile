@@ -39,20 +39,19 @@ ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONWARNINGS="ignore:XDG_RUNTIME_DIR" \
     PYTHONUNBUFFERED=1 \
-    ENVIRONMENT=production \
-    FORWARDED_ALLOW_IPS="*"
+    ENVIRONMENT=production
 USER 10001:10001
 EXPOSE 8000
 # /health/live is exempt from the Host check, so 127.0.0.1 is fine here.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"]
+# `app serve`, as `make run` serves: uvloop and httptools (a missing one fails
+# the start rather than falling back to slower ones), no uvicorn access log
+# (the app logs one structured line per request), no Server header, graceful
+# shutdown on SIGTERM (SERVER__GRACEFUL_SHUTDOWN_SECS). Migrations are the
+# migration job's (`app migrate`), hence --no-migrate. uvicorn's proxy
+# headers stay off: the app reads X-Forwarded-For itself, and only from the
+# proxies in SECURITY__TRUSTED_PROXIES.
 # One worker per container: scale with replicas (compose --scale, the HPA);
-# set WEB_CONCURRENCY for more worker processes in one container.
-# FORWARDED_ALLOW_IPS="*" trusts X-Forwarded-For/-Proto from any peer: right
-# when only the reverse proxy can reach the container; narrow it otherwise.
-# uvloop and httptools named, so that a missing one fails the start instead of
-# silently falling back to the slower pure-Python ones; no uvicorn access log
-# (the app logs one structured line per request itself).
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", \
-     "--no-server-header", "--timeout-graceful-shutdown", "20", \
-     "--no-access-log", "--loop", "uvloop", "--http", "httptools"]
+# set WORKERS for more worker processes in one container.
+CMD ["app", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]

@@ -12,8 +12,9 @@ CHROMIUM ?= /usr/bin/chromium
 FUZZ_MAX_TIME ?= 120
 FUZZ_ARGS ?=
 WORKERS ?= 2
+SMTP_PORT ?= 1025
 
-.PHONY: help install run serve-prod migrate revision test lint lint-deploy format typecheck bench clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate revision superuser smtp-catcher pre-commit readme-check test lint lint-deploy format typecheck bench clean e2e chromium fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +32,7 @@ install: .venv/.installed ## Install uv (if missing) and the locked dependencies
 run: install ## Serve the API on HOST:PORT (127.0.0.1:8000), migrations applied (embedded PostgreSQL unless DATABASE__URL is set)
 	$(RUN) app serve --host $(HOST) --port $(PORT)
 
-serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY)
+serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY, METRICS__BEARER_TOKEN)
 	$(RUN) app serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 migrate: install ## Apply the migrations
@@ -41,6 +42,19 @@ revision: install ## Autogenerate a migration from the models: make revision m="
 	@test -n "$(m)" || { echo 'Usage: make revision m="what changed"'; exit 2; }
 	$(RUN) app migrate
 	$(RUN) alembic revision --autogenerate -m "$(m)"
+
+superuser: install ## Make EMAIL an active superuser: make superuser EMAIL=admin@example.com (password: SUPERUSER_PASSWORD, else a prompt)
+	@test -n "$(EMAIL)" || { echo 'Usage: make superuser EMAIL=admin@example.com'; exit 2; }
+	$(RUN) app create-superuser "$(EMAIL)"
+
+smtp-catcher: install ## A local SMTP server on 127.0.0.1:SMTP_PORT (1025) that prints every message
+	$(RUN) python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_PORT)
+
+pre-commit: install ## Install the git hooks (ruff, mypy, hadolint, yamllint, schemas) into .git/hooks
+	$(RUN) pre-commit install
+
+readme-check: ## Run the README's commands in a clean copy of this tree, with no uv on PATH
+	python3 .ci/readme_commands.py
 
 test: install ## Run the whole test suite in parallel on real PostgreSQL, coverage enforced
 	$(RUN) pytest

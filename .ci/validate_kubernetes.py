@@ -8,21 +8,30 @@ plain resource files are validated one by one.
 
 The schemas come from the `kubernetes-validate` package (no network); strict
 mode rejects unknown fields, and an unknown kind or apiVersion is an error.
+Kinds of custom resources (the Prometheus Operator's ServiceMonitor) are
+checked against the schemas in `.ci/schemas/`, as strictly.
 
     uv run python .ci/validate_kubernetes.py
 """
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 from kubernetes_validate import utils as kubernetes_schemas
 
 ROOT = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes"
 KUBERNETES_VERSION = kubernetes_schemas.latest_version()
+CUSTOM_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+# (apiVersion, kind) of a custom resource -> its schema file in CUSTOM_SCHEMAS.
+CUSTOM_KINDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring.coreos.com-v1.json",
+}
 
 Manifest = dict[str, Any]
 
@@ -35,7 +44,19 @@ def object_key(manifest: Manifest) -> str:
     return f"{manifest['kind']}/{manifest['metadata']['name']}"
 
 
+def custom_schema_errors(manifest: Manifest, schema_file: str) -> list[str]:
+    schema = json.loads((CUSTOM_SCHEMAS / schema_file).read_text())
+    return [
+        f"{object_key(manifest)}: {'.'.join(str(part) for part in error.path) or '(top)'}: "
+        f"{error.message}"
+        for error in jsonschema.Draft202012Validator(schema).iter_errors(manifest)
+    ]
+
+
 def schema_errors(manifest: Manifest) -> list[str]:
+    custom = CUSTOM_KINDS.get((manifest.get("apiVersion", ""), manifest.get("kind", "")))
+    if custom is not None:
+        return custom_schema_errors(manifest, custom)
     try:
         kubernetes_schemas.validate(manifest, KUBERNETES_VERSION, strict=True)
     except kubernetes_schemas.ValidationError as error:

@@ -1,4 +1,4 @@
-"""The `app` command line: `uv run app --help`."""
+"""The `app` command line: `.venv/bin/app --help` (`app --help` in the image)."""
 
 import asyncio
 import os
@@ -45,7 +45,6 @@ def _exit_normally(_signum: int, _frame: FrameType | None) -> None:
 
 
 def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers: int) -> None:
-    trusted_proxies = ",".join(str(network) for network in settings.security.trusted_proxies)
     uvicorn.run(
         "app.main:app",
         host=host,
@@ -58,9 +57,10 @@ def _run_uvicorn(settings: Settings, host: str, port: int, reload: bool, workers
         log_config=logging_config(settings),
         # The app logs every request itself (route template, request id, user).
         access_log=False,
-        # X-Forwarded-For and -Proto only from the configured proxies.
-        proxy_headers=bool(trusted_proxies),
-        forwarded_allow_ips=trusted_proxies or None,
+        # Never rewrite the client from X-Forwarded-For here: the app reads it,
+        # from SECURITY__TRUSTED_PROXIES only (app/core/client_address.py).
+        proxy_headers=False,
+        server_header=False,
         # On SIGTERM: stop accepting, let requests in flight finish, then exit.
         timeout_graceful_shutdown=settings.server.graceful_shutdown_secs,
     )
@@ -72,6 +72,9 @@ def serve(
     port: int = typer.Option(8000, envvar="PORT", help="Port to listen on."),
     reload: bool = typer.Option(False, help="Restart when the code changes (development)."),
     workers: int = typer.Option(1, envvar="WORKERS", min=1, help="Worker processes."),
+    migrate: bool = typer.Option(
+        True, help="Apply the migrations first (--no-migrate: a migration job does it)."
+    ),
 ) -> None:
     """Apply migrations, then serve the API (embedded PostgreSQL when none is configured)."""
     settings = get_settings()
@@ -79,7 +82,8 @@ def serve(
     # Resolving starts the embedded server in this process, which keeps it
     # running for the workers and stops it on exit.
     url = asyncio.run(resolve_database_url(settings))
-    asyncio.run(upgrade_database(url))
+    if migrate:
+        asyncio.run(upgrade_database(url))
     typer.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_normally)

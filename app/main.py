@@ -54,7 +54,11 @@ def middleware_of(settings: Settings) -> list[Middleware]:
         Middleware(RequestContextMiddleware),
         Middleware(RequestLogMiddleware),
         *([cors] if cors is not None else []),
-        Middleware(HostCheckMiddleware, allowed_hosts=security.allowed_hosts),
+        Middleware(
+            HostCheckMiddleware,
+            allowed_hosts=security.allowed_hosts,
+            metrics_need_token=settings.metrics.bearer_token is not None,
+        ),
         Middleware(BodyLimitMiddleware, max_bytes=security.max_request_body_bytes),
     ]
 

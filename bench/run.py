@@ -126,6 +126,8 @@ def _server_env(url: URL, secret: str) -> dict[str, str]:
         "ENVIRONMENT": "production",
         "DATABASE__URL": url.render_as_string(hide_password=False),
         "SECURITY__JWT_SECRET_KEY": secret,
+        # Production requires one; the bench does not scrape /metrics.
+        "METRICS__BEARER_TOKEN": secrets.token_hex(32),
         # The access log is off, as the issue asks: the app's per-request log
         # line is INFO, so WARNING keeps it quiet (security events still log).
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),

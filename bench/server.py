@@ -16,9 +16,10 @@ from pathlib import Path
 from bench.config import PROJECT_DIR
 
 STARTUP_TIMEOUT_SECS = 60.0
-# The same flags as the Dockerfile's CMD, plus the port and worker count.
+# The settings of `app serve` (the Dockerfile's CMD), plus the port and worker count.
 PRODUCTION_FLAGS = (
-    "--proxy-headers",
+    "--no-proxy-headers",
+    "--no-server-header",
     "--no-access-log",
     "--loop",
     "uvloop",

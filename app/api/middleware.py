@@ -23,6 +23,9 @@ REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 # Orchestrators probe these by address, whatever Host they send.
 HOST_CHECK_EXEMPT_PATHS = frozenset({"/health/live", "/health/ready"})
+# Prometheus scrapes each pod by address too; exempt only when the metrics
+# need a bearer token, which then keeps others out instead of the Host.
+METRICS_PATH = "/metrics"
 # What a browser client of the API sends and reads across origins, beyond the
 # CORS-safelisted headers (API.md v2, cookie mode).
 CORS_ALLOWED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -118,14 +121,17 @@ def _host_allowed(host_header: bytes | None, allowed_hosts: list[str]) -> bool:
 class HostCheckMiddleware:
     """400 for a Host header outside the allowed hosts (DNS rebinding, cache poisoning)."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str], metrics_need_token: bool) -> None:
         self.app = app
         self.allowed_hosts = [host.lower() for host in allowed_hosts]
+        self.exempt_paths = HOST_CHECK_EXEMPT_PATHS | (
+            {METRICS_PATH} if metrics_need_token else set()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"] not in HOST_CHECK_EXEMPT_PATHS
+            and scope["path"] not in self.exempt_paths
             and not _host_allowed(_header(scope, b"host"), self.allowed_hosts)
         ):
             await send_json(send, 400, {"detail": messages.INVALID_HOST_HEADER}, [])

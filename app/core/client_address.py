@@ -1,10 +1,15 @@
 """The address a request came from, as far as it can be trusted.
 
+`SECURITY__TRUSTED_PROXIES` alone decides whom to believe: the server never
+rewrites the socket's peer from forwarded headers (uvicorn's proxy headers
+are off in every shipped way to run), so the peer here is the TCP peer.
 A client can write anything into `X-Forwarded-For`, so the header is read
-only when the socket's peer is one of the configured trusted proxies. Each
-proxy appends the address it saw, so the header is read from the right,
-skipping trusted hops: the first untrusted entry is the client. The entries
-to the left of it were written by the client itself and are ignored.
+only when the peer is a trusted proxy. Each proxy appends the address it
+saw, so the header is read from the right, skipping trusted hops: the first
+untrusted entry is the client, and the entries to its left, written by the
+client itself, are ignored. An entry that is not an IP address is no client
+address: the peer is used instead, so that no made-up string ever becomes a
+throttle key.
 """
 
 import ipaddress
@@ -17,6 +22,8 @@ from starlette.types import Scope
 IPV6_PREFIX = 64
 UNKNOWN = "unknown"
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
 
 @dataclass(frozen=True, slots=True)
 class Client:
@@ -25,12 +32,25 @@ class Client:
     address: str
 
 
-def _is_trusted(address: str, trusted: Sequence[IPvAnyNetwork]) -> bool:
+def _parse(entry: str) -> IPAddress | None:
+    """An address as proxies write it: bare, `[IPv6]`, or with a `:port` (`1.2.3.4:5678`)."""
+    host = entry
+    if entry.startswith("["):
+        host, bracket, port = entry[1:].partition("]")
+        if not bracket or (port and not (port[:1] == ":" and port[1:].isdigit())):
+            return None
+    elif entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        if not port.isdigit():
+            return None
     try:
-        ip = ipaddress.ip_address(address)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return any(ip in network for network in trusted)
+        return None
+
+
+def _is_trusted(address: IPAddress | None, trusted: Sequence[IPvAnyNetwork]) -> bool:
+    return address is not None and any(address in network for network in trusted)
 
 
 def _forwarded_for(scope: Scope) -> list[str]:
@@ -45,14 +65,17 @@ def client_address(scope: Scope, trusted: Sequence[IPvAnyNetwork]) -> str:
     """The client's address: the socket's peer, or what trusted proxies report."""
     client = scope.get("client")
     peer = client[0] if client else UNKNOWN
-    if not trusted or not _is_trusted(peer, trusted):
+    if not trusted or not _is_trusted(_parse(peer), trusted):
         return peer
-    entries = _forwarded_for(scope)
-    for entry in reversed(entries):
-        if not _is_trusted(entry, trusted):
-            return entry
+    hops = [_parse(entry) for entry in _forwarded_for(scope)]
+    for hop in reversed(hops):
+        if hop is None:
+            # A trusted proxy passed on something that is no address.
+            return peer
+        if not _is_trusted(hop, trusted):
+            return str(hop)
     # Every hop is a trusted proxy: the leftmost is as close to the client as we know.
-    return entries[0] if entries else peer
+    return str(hops[0]) if hops else peer
 
 
 def throttle_bucket(address: str) -> str:

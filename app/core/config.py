@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # An HMAC key at least as long as the hash's output (RFC 7518 section 3.2).
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+MIN_METRICS_TOKEN_BYTES = 32
 # What the documented example values carry (deploy/kubernetes/base/secret.example.yaml),
 # and the usual placeholders: a deployment that copied one refuses to start.
 EXAMPLE_VALUE_MARKS = ("example-only", "change-me", "changeme", "changethis")
@@ -104,6 +105,12 @@ class Throttle(BaseModel):
     cleanup_every: int = Field(default=100, ge=1)
 
 
+class Metrics(BaseModel):
+    # Unset: GET /metrics is open (local use). Set: it needs the header
+    # `Authorization: Bearer <token>`; production refuses to start without it.
+    bearer_token: SecretStr | None = None
+
+
 class Server(BaseModel):
     # On SIGTERM, requests in flight get this long to finish before the
     # worker closes their connections (Kubernetes waits 30 s by default).
@@ -125,6 +132,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     throttle: Throttle = Field(default_factory=Throttle)
     server: Server = Field(default_factory=Server)
+    metrics: Metrics = Field(default_factory=Metrics)
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",
@@ -204,6 +212,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 'SECURITY__BACKEND_CORS_ORIGINS must list origins by name, not "*", '
                 "when ENVIRONMENT=production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_open_metrics_in_production(self) -> Self:
+        token = self.metrics.bearer_token
+        if self.environment == "production" and (
+            token is None or len(token.get_secret_value().encode()) < MIN_METRICS_TOKEN_BYTES
+        ):
+            raise ValueError(
+                "METRICS__BEARER_TOKEN must be set to at least "
+                f"{MIN_METRICS_TOKEN_BYTES} bytes when ENVIRONMENT=production"
             )
         return self
 

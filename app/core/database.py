@@ -206,10 +206,12 @@ class Database:
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under an ORM session, inside the session's transaction.
+    """The asyncpg connection under an ORM session, for SQL in the session's transaction.
 
     Lets an ORM operation call the hand-written SQL of another module (revoke
     sessions) in the same transaction, so each operation is written once.
+    The asyncpg dialect sends BEGIN with the session's first statement: SQL
+    sent here before any ORM statement runs outside the transaction.
     """
     connection = await session.connection()
     raw = await connection.get_raw_connection()

@@ -12,7 +12,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,11 +87,21 @@ async def run_server(
     env: dict[str, str], log_dir: Path, *args: str
 ) -> AsyncIterator[ServerProcess]:
     """A running `app serve` on a free port; SIGTERM and a clean exit at the end."""
+    command = [sys.executable, "-m", "app", "serve", *args, "--port"]
+    async with run_command(env, log_dir, lambda port: [*command, str(port)]) as server:
+        yield server
+
+
+@asynccontextmanager
+async def run_command(
+    env: dict[str, str], log_dir: Path, command: Callable[[int], list[str]]
+) -> AsyncIterator[ServerProcess]:
+    """A server started by `command(port)` on a free port; SIGTERM and a clean exit at the end."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "app", "serve", "--port", str(port), *args),
+            *command(port),
             env=env,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,

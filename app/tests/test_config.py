@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import Database, Security, Settings, Smtp, get_settings
+from app.core.config import Database, Metrics, Security, Settings, Smtp, get_settings
 from app.core.security.jwt import InvalidAccessTokenError, create_access_tokens
 
 DATABASE_URL = "postgresql+asyncpg://app:secret@db:5432/app"
@@ -21,6 +21,7 @@ def production(**overrides: Any) -> Settings:
         "database": Database(url=DATABASE_URL),
         "security": Security(jwt_secret_key=STRONG_SECRET),
         "smtp": Smtp(host="smtp.example.com"),
+        "metrics": Metrics(bearer_token=STRONG_SECRET),
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -55,6 +56,7 @@ def test_production_reads_its_settings_from_the_environment(
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATABASE__URL", DATABASE_URL)
     monkeypatch.setenv("SECURITY__JWT_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("METRICS__BEARER_TOKEN", STRONG_SECRET)
     monkeypatch.setenv("SECURITY__ACCESS_TOKEN_EXPIRE_SECS", "60")
     monkeypatch.setenv("SMTP__HOST", "smtp.example.com")
     settings = Settings(_env_file=None)

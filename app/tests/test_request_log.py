@@ -172,6 +172,7 @@ def test_logs_are_json_in_production_unless_configured(
         database={"url": "postgresql+asyncpg://db/app"},
         security={"jwt_secret_key": TEST_JWT_SECRET},
         smtp={"host": "smtp.example.com"},
+        metrics={"bearer_token": TEST_JWT_SECRET},
     )
 
     assert uses_json(settings) is expected

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from app.core.config import Database, Security, Settings, Smtp
+from app.core.config import Database, Metrics, Security, Settings, Smtp
 from app.core.logging_setup import TextFormatter
 
 STRONG_SECRET = "0123456789abcdef" * 4  # 64 bytes: enough for HS512
@@ -27,6 +27,7 @@ def production_settings(
         "database": Database(url=database_url, pool_size=2),
         "security": Security(jwt_secret_key=STRONG_SECRET),
         "smtp": Smtp(host="127.0.0.1", port=1025, security="none"),
+        "metrics": Metrics(bearer_token=STRONG_SECRET),
         **({"data_dir": data_dir} if data_dir else {}),
         **overrides,
     }
