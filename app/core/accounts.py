@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from app.core import messages, security_events, sessions
+from app.core import messages, security_events, sessions, superuser_guard
 from app.core.client_address import Client
-from app.core.database import Database, Queryable
+from app.core.database import Database, Queryable, driver_connection
 from app.core.errors import ConflictError, InvalidInputError
 from app.core.security.password import PasswordHashing
 from app.core.throttle import Throttle
@@ -109,8 +109,21 @@ async def change_password(
     security_events.password_changed(user_id=session.user_id)
 
 
-async def delete_user(*, db: Database, user_id: uuid.UUID) -> bool:
-    """Delete the account with its sessions and tokens; False when there is no such account."""
-    async with db.transaction() as connection:
+async def delete_user(
+    *, db: Database, user_id: uuid.UUID, acting_superuser_id: uuid.UUID | None
+) -> bool:
+    """Delete the account with its sessions and tokens; False when there is no such account.
+
+    `acting_superuser_id` is the superuser deleting another's account, None
+    when the owner deletes it. The last active superuser is never deleted
+    (ConflictError), whoever asks.
+    """
+    async with db.session() as session:
+        await superuser_guard.check_removal(
+            session=session, user_id=user_id, acting_superuser_id=acting_superuser_id
+        )
+        connection = await driver_connection(session)
         await connection.execute(_DELETE_SESSION_TOKENS, user_id)
-        return await connection.fetchval(_DELETE_USER, user_id) is not None
+        deleted = await connection.fetchval(_DELETE_USER, user_id) is not None
+        await session.commit()
+    return deleted

@@ -27,3 +27,6 @@ PASSWORD_RECOVERY_ACCEPTED = (
     "If an active account uses this email, a link to reset its password is on its way"
 )
 INVALID_RESET_TOKEN = "The password reset token is invalid, expired or already used"
+LAST_SUPERUSER = (
+    "This would leave the service without an active superuser; promote another one first"
+)
