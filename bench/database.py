@@ -83,5 +83,6 @@ async def open_access_sessions(
             refresh_token_hash=new_secret_token()[1],
             refresh_expires_at=expires_at,
         )
-        tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])
+        token, _ = access_tokens.issue(user_id=user.user_id, session_id=session_id, amr=["pwd"])
+        tokens.append(token)
     return tokens

@@ -80,7 +80,7 @@ async def _check_password_and_open_session(
         # The account was deleted between the password check and now.
         raise InvalidGrantError(messages.INCORRECT_EMAIL_OR_PASSWORD) from error
     access_token, expires_at = services.access_tokens.issue(
-        user_id=credentials.user_id, session_id=session_id
+        user_id=credentials.user_id, session_id=session_id, amr=["pwd"]
     )
     security_events.login_succeeded(user_id=credentials.user_id)
     return IssuedTokens(access_token, expires_at, refresh_token, refresh_expires_unix)
@@ -115,7 +115,11 @@ async def refresh_grant(*, services: Services, refresh_token: str) -> IssuedToke
         raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
     session_id, user_id = rotated
     security_events.refresh_succeeded()
-    access_token, expires_at = services.access_tokens.issue(user_id=user_id, session_id=session_id)
+    # A session keeps the methods of the login that opened it; a password
+    # login is the only kind there is so far.
+    access_token, expires_at = services.access_tokens.issue(
+        user_id=user_id, session_id=session_id, amr=["pwd"]
+    )
     return IssuedTokens(access_token, expires_at, successor, successor_expires_unix)
 
 
