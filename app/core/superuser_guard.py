@@ -28,10 +28,11 @@ async def check_removal(
 ) -> None:
     """Refuse to remove `user_id` if it is the last active superuser (ConflictError).
 
-    It must be the first statement of the session's transaction, whose
-    change follows: through the ORM, so the transaction has begun before a
-    caller runs its own SQL on `driver_connection(session)`, and before any
-    row lock, so that every removal takes its locks in the same order.
+    Call it first in the transaction that makes the change. It runs through
+    the ORM, which begins the session's transaction: SQL sent on
+    `driver_connection(session)` before any ORM statement would run outside
+    it. And it locks before any row lock, so every removal locks in one order.
+
     `acting_superuser_id` is the superuser who acts on another's account:
     ForbiddenError when they are no longer an active superuser (demoted or
     deactivated while this request waited). None when the owner removes it.
