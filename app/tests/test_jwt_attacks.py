@@ -20,8 +20,6 @@ from fastapi import FastAPI
 from app.tests.conftest import TEST_JWT_SECRET
 from app.tests.factories import claims_of, register_and_login, url
 
-ISSUER = "fastapi-auth-backend"
-
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -39,14 +37,14 @@ async def status_with(client: httpx.AsyncClient, app: FastAPI, token: str) -> ht
 
 
 def sign(claims: dict[str, Any], key: str = TEST_JWT_SECRET) -> str:
-    return jwt.encode(claims, key, algorithm="HS256")
+    return jwt.encode(claims, key, algorithm="HS256", headers={"typ": "at+jwt"})
 
 
 def sign_by_hand(claims: dict[str, Any], algorithm: str, digest: Any) -> str:
     """HMAC over the test secret, whatever the header claims the algorithm is."""
     signing_input = ".".join(
         (
-            b64url(json.dumps({"alg": algorithm, "typ": "JWT"}).encode()),
+            b64url(json.dumps({"alg": algorithm, "typ": "at+jwt"}).encode()),
             b64url(json.dumps(claims).encode()),
         )
     )
