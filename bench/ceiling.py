@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.core.config import Settings, get_settings
 from app.core.database import asyncpg_dsn
-from app.core.security.jwt import REQUIRED_CLAIMS
+from app.core.security.jwt import REQUIRED_CLAIMS, token_audience, token_issuer
 
 _SELECT_USER = """
 SELECT user_id, email, is_active, is_superuser, created_at FROM users WHERE user_id = $1
@@ -58,7 +58,8 @@ class CeilingApp:
                 token,
                 self._secret,
                 algorithms=[self._settings.security.jwt_algorithm],
-                issuer=self._settings.security.jwt_issuer,
+                issuer=token_issuer(self._settings),
+                audience=token_audience(self._settings),
                 options={"require": list(REQUIRED_CLAIMS)},
             )
             user_id = uuid.UUID(claims["sub"])

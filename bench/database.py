@@ -88,5 +88,6 @@ async def open_access_sessions(
     for index in range(count):
         user = users[index % len(users)]
         session_id = await _open_session(pool, user)
-        tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])
+        token, _ = access_tokens.issue(user_id=user.user_id, session_id=session_id, amr=["pwd"])
+        tokens.append(token)
     return tokens

@@ -14,7 +14,7 @@ from sqlalchemy import URL
 
 from app.core.config import Settings, get_settings
 from app.core.database import asyncpg_dsn, resolve_database_url
-from app.core.security.jwt import AccessTokens
+from app.core.security.jwt import AccessTokens, token_audience, token_issuer
 from app.core.security.password import PasswordHashing
 from bench import report as names
 from bench.aioclient import run_asyncio
@@ -159,7 +159,8 @@ async def run(config: BenchConfig) -> Report:
     signer = AccessTokens(
         secret=secret,
         algorithm=settings.security.jwt_algorithm,
-        issuer=settings.security.jwt_issuer,
+        issuer=token_issuer(settings),
+        audience=token_audience(settings),
         lifetime_secs=3600,
     )
     env = _server_env(url, secret)

@@ -11,6 +11,7 @@ from app.core import messages
 from app.core.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.core.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidGrantError,
     InvalidInputError,
     NotFoundError,
@@ -24,6 +25,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 STATUS_OF: dict[type[ServiceError], int] = {
     InvalidInputError: status.HTTP_400_BAD_REQUEST,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ConflictError: status.HTTP_409_CONFLICT,
 }

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from app.core import messages, security_events, sessions
+from app.core import messages, security_events, sessions, superuser_guard
 from app.core.client_address import Client
-from app.core.database import Database, Queryable
+from app.core.database import Database, Queryable, driver_connection
 from app.core.email_address import canonical_email
 from app.core.errors import ConflictError, InvalidInputError
 from app.core.security.password import PasswordHashing
@@ -105,10 +105,22 @@ async def change_password(
     security_events.password_changed(user_id=session.user_id)
 
 
-async def delete_user(*, db: Database, user_id: uuid.UUID) -> bool:
+async def delete_user(
+    *, db: Database, user_id: uuid.UUID, acting_superuser_id: uuid.UUID | None
+) -> bool:
     """Delete the account; its sessions go with it (ON DELETE CASCADE). False if unknown.
 
-    A refresh running meanwhile holds its session's row until it commits, and
-    then finds the row gone or the user deleted: it gets 400, never a deadlock.
+    `acting_superuser_id` is the superuser deleting another's account, None
+    when the owner deletes it. The last active superuser is never deleted
+    (ConflictError), whoever asks. A refresh running meanwhile holds its
+    session's row until it commits, then finds the row gone or the user
+    deleted: it gets 400, never a deadlock.
     """
-    return await db.fetchval(_DELETE_USER, user_id) is not None
+    async with db.session() as session:
+        await superuser_guard.check_removal(
+            session=session, user_id=user_id, acting_superuser_id=acting_superuser_id
+        )
+        connection = await driver_connection(session)
+        deleted = await connection.fetchval(_DELETE_USER, user_id) is not None
+        await session.commit()
+    return deleted

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_, update
 
-from app.core import accounts, messages, sessions
+from app.core import accounts, messages, sessions, superuser_guard
 from app.core.database import Database, driver_connection
 from app.core.errors import ConflictError, NotFoundError
 from app.core.sessions import SessionUser
@@ -55,8 +55,9 @@ async def update_user(
 ) -> User:
     """Set the given flags (None leaves one as it is); deactivation revokes every session.
 
-    Both happen in one transaction. A superuser cannot demote or deactivate
-    themself here: that could leave the service without one.
+    All in one transaction. A superuser cannot demote or deactivate themself
+    here, and nobody can demote or deactivate the last active superuser
+    (ConflictError), also when two superusers demote each other at once.
     """
     if user_id == caller.user_id:
         if is_superuser is False:
@@ -71,6 +72,10 @@ async def update_user(
     if not changes:
         return await get_user(db=db, user_id=user_id)
     async with db.session() as session:
+        if is_active is False or is_superuser is False:
+            await superuser_guard.check_removal(
+                session=session, user_id=user_id, acting_superuser_id=caller.user_id
+            )
         query = update(User).where(User.user_id == user_id).values(**changes).returning(User)
         user = (await session.scalars(query)).first()
         if user is None:
@@ -82,8 +87,11 @@ async def update_user(
 
 
 async def delete_user(*, db: Database, caller: SessionUser, user_id: uuid.UUID) -> None:
-    """Delete the account; its sessions go with it, so its access tokens fail at once."""
+    """Delete the account; its sessions go with it, so its access tokens fail at once.
+
+    The last active superuser is never deleted (ConflictError, see `superuser_guard`).
+    """
     if user_id == caller.user_id:
         raise ConflictError(messages.CANNOT_DELETE_SELF)
-    if not await accounts.delete_user(db=db, user_id=user_id):
+    if not await accounts.delete_user(db=db, user_id=user_id, acting_superuser_id=caller.user_id):
         raise NotFoundError(messages.USER_NOT_FOUND)

@@ -45,7 +45,10 @@ class Security(BaseModel):
     # `data_dir`, so that tokens survive restarts of a local server.
     jwt_secret_key: SecretStr | None = None
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    jwt_issuer: str = "fastapi-auth-backend"
+    # `iss` of the access tokens; unset: PUBLIC_URL.
+    jwt_issuer: str | None = None
+    # The `aud` that tokens must name to be accepted; unset: the issuer.
+    jwt_audience: str | None = None
     access_token_expire_secs: int = Field(default=15 * 60, ge=1)
     refresh_token_expire_secs: int = Field(default=28 * 24 * 3600, ge=1)
     # A session ends this long after its login, however often it is refreshed.

@@ -21,6 +21,10 @@ class InvalidInputError(ServiceError):
     """The request is well-formed but refused: a wrong current password, a spent token."""
 
 
+class ForbiddenError(ServiceError):
+    """The caller lacks the role the operation needs (found out after authentication)."""
+
+
 class NotFoundError(ServiceError):
     pass
 

@@ -28,3 +28,6 @@ PASSWORD_RECOVERY_ACCEPTED = (
 )
 INVALID_RESET_TOKEN = "The password reset token is invalid, expired or already used"
 RECOVERY_DISABLED = "Password recovery is switched off on this server"
+LAST_SUPERUSER = (
+    "This would leave the service without an active superuser; promote another one first"
+)

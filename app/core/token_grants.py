@@ -77,7 +77,7 @@ async def _check_password_and_open_session(
         # The account was deleted between the password check and now.
         raise InvalidGrantError(messages.INCORRECT_EMAIL_OR_PASSWORD) from error
     access_token, expires_at = services.access_tokens.issue(
-        user_id=credentials.user_id, session_id=session_id
+        user_id=credentials.user_id, session_id=session_id, amr=["pwd"]
     )
     security_events.login_succeeded(user_id=credentials.user_id)
     refresh_token = services.refresh_tokens.issue(session_id=session_id, generation=0)
@@ -113,8 +113,10 @@ async def refresh_grant(*, services: Services, refresh_token: str) -> IssuedToke
         security_events.refresh_failed()
         raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
     security_events.refresh_succeeded()
+    # A session keeps the methods of the login that opened it; a password
+    # login is the only kind there is so far.
     access_token, expires_at = services.access_tokens.issue(
-        user_id=rotation.user_id, session_id=claims.session_id
+        user_id=rotation.user_id, session_id=claims.session_id, amr=["pwd"]
     )
     successor = services.refresh_tokens.issue(
         session_id=claims.session_id, generation=rotation.generation

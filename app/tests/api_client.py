@@ -7,7 +7,7 @@ module and conftest.py alone reach into the app beyond HTTP (its messages,
 its services), so that a change there is made once.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Self
 
@@ -20,7 +20,15 @@ from app.core.services import Services
 from app.tests.apps import services_of_app, with_lifespan_state
 from app.tests.factories import new_email
 
-__all__ = ["DEFAULT_PASSWORD", "NEW_PASSWORD", "Api", "ApiFactory", "AppFactory", "messages"]
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "NEW_PASSWORD",
+    "Api",
+    "ApiFactory",
+    "AppFactory",
+    "NewAdmin",
+    "messages",
+]
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "an entirely new passphrase"
@@ -267,6 +275,8 @@ class Api:
         return await self.request("GET", self.app.openapi_url)
 
 
-# The conftest factories: `async with make_app(**settings) as app`, `make_api(...) as api`.
+# The conftest factories: `async with make_app(**settings) as app`, `make_api(...) as api`,
+# `await new_admin()`.
 AppFactory = Callable[..., AbstractAsyncContextManager[FastAPI]]
 ApiFactory = Callable[..., AbstractAsyncContextManager[Api]]
+NewAdmin = Callable[[], Awaitable[Api]]

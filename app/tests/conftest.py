@@ -8,7 +8,7 @@ seen by other connections, which a shared rolled-back transaction would hide.
 
 Tests talk to the service as clients do, through `Api` (api_client.py):
 `api` is an anonymous client of the shared app, `user` a registered and
-logged-in one, `admin` a superuser; `make_api(**settings)` and
+logged-in one, `admin` a superuser (`new_admin()` makes more); `make_api(**settings)` and
 `make_app(**settings)` start an app with other settings. `db` is a direct
 connection for what the API cannot arrange.
 """
@@ -29,7 +29,7 @@ from app.core.config import Settings
 from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
 from app.models import Base
-from app.tests.api_client import DEFAULT_PEER, Api, ApiFactory, AppFactory
+from app.tests.api_client import DEFAULT_PEER, Api, ApiFactory, AppFactory, NewAdmin
 from app.tests.apps import running_app
 from app.tests.factories import promote_to_superuser
 
@@ -201,8 +201,18 @@ async def user(api: Api) -> Api:
 
 
 @pytest.fixture
-async def admin(api: Api, db: asyncpg.Connection) -> Api:
+def new_admin(api: Api, db: asyncpg.Connection) -> NewAdmin:
+    """`await new_admin()`: a client of another new superuser, logged in."""
+
+    async def make() -> Api:
+        superuser = await api.new_user()
+        await promote_to_superuser(db, superuser.id)
+        return superuser
+
+    return make
+
+
+@pytest.fixture
+async def admin(new_admin: NewAdmin) -> Api:
     """A client of a superuser, logged in."""
-    superuser = await api.new_user()
-    await promote_to_superuser(db, superuser.id)
-    return superuser
+    return await new_admin()

@@ -78,7 +78,7 @@ def local(data_dir: Path) -> Settings:
 def test_local_secret_is_generated_once_and_reused(tmp_path: Path) -> None:
     first = create_access_tokens(local(tmp_path))
     second = create_access_tokens(local(tmp_path))
-    token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4())
+    token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4(), amr=["pwd"])
     second.verify(token)
     secret_file = tmp_path / "secrets" / "jwt_secret"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
@@ -89,6 +89,6 @@ def test_local_secret_is_generated_once_and_reused(tmp_path: Path) -> None:
 def test_local_secret_differs_between_data_dirs(tmp_path: Path) -> None:
     first = create_access_tokens(local(tmp_path / "one"))
     other = create_access_tokens(local(tmp_path / "two"))
-    token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4())
+    token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4(), amr=["pwd"])
     with pytest.raises(InvalidAccessTokenError):
         other.verify(token)

@@ -40,14 +40,14 @@ async def assert_refused(api: Api, token: str) -> None:
 
 
 def sign(claims: Claims, key: str = TEST_JWT_SECRET) -> str:
-    return jwt.encode(claims, key, algorithm="HS256")
+    return jwt.encode(claims, key, algorithm="HS256", headers={"typ": "at+jwt"})
 
 
 def sign_by_hand(claims: Claims, algorithm: str, digest: Any) -> str:
     """HMAC over the test secret, whatever the header claims the algorithm is."""
     signing_input = ".".join(
         (
-            b64url(json.dumps({"alg": algorithm, "typ": "JWT"}).encode()),
+            b64url(json.dumps({"alg": algorithm, "typ": "at+jwt"}).encode()),
             b64url(json.dumps(claims).encode()),
         )
     )

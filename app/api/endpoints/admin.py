@@ -71,13 +71,21 @@ async def read_user(user_id: uuid.UUID, _: CurrentSuperuser, services: ServicesD
     responses={
         **SUPERUSER_ONLY,
         **NOT_FOUND,
-        **error(409, f"{messages.CANNOT_DEMOTE_SELF}; or {messages.CANNOT_DEACTIVATE_SELF}"),
+        **error(
+            409,
+            f"{messages.CANNOT_DEMOTE_SELF}; or {messages.CANNOT_DEACTIVATE_SELF}; "
+            f"or {messages.LAST_SUPERUSER}",
+        ),
     },
 )
 async def update_user(
     user_id: uuid.UUID, body: UserUpdateRequest, caller: CurrentSuperuser, services: ServicesDep
 ) -> UserResponse:
-    """Activate, deactivate, promote or demote; deactivation revokes every session at once."""
+    """Activate, deactivate, promote or demote; deactivation revokes every session at once.
+
+    The last active superuser cannot be demoted or deactivated (409); a caller
+    who lost the role while the request waited gets 403.
+    """
     user = await admin.update_user(
         db=services.database,
         caller=caller,
@@ -91,8 +99,16 @@ async def update_user(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**SUPERUSER_ONLY, **NOT_FOUND, **error(409, messages.CANNOT_DELETE_SELF)},
+    responses={
+        **SUPERUSER_ONLY,
+        **NOT_FOUND,
+        **error(409, f"{messages.CANNOT_DELETE_SELF}; or {messages.LAST_SUPERUSER}"),
+    },
 )
 async def delete_user(user_id: uuid.UUID, caller: CurrentSuperuser, services: ServicesDep) -> None:
-    """Delete the account; its sessions go with it, so its access tokens fail at once."""
+    """Delete the account; its sessions go with it, so its access tokens fail at once.
+
+    The last active superuser cannot be deleted (409); a caller who lost the
+    role while the request waited gets 403.
+    """
     await admin.delete_user(db=services.database, caller=caller, user_id=user_id)

@@ -26,10 +26,17 @@ async def read_current_user(user: CurrentUser) -> Response:
     return Response(body.model_dump_json(), media_type="application/json")
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, **error(409, messages.LAST_SUPERUSER)},
+)
 async def delete_current_user(user: CurrentUser, services: ServicesDep) -> None:
-    """Delete the account with all its sessions; the email may register again."""
-    await accounts.delete_user(db=services.database, user_id=user.user_id)
+    """Delete the account with all its sessions; the email may register again.
+
+    The last active superuser cannot delete their account (409).
+    """
+    await accounts.delete_user(db=services.database, user_id=user.user_id, acting_superuser_id=None)
 
 
 @router.put(

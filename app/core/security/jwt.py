@@ -1,4 +1,4 @@
-"""Access tokens: short-lived JWTs naming their user (`sub`) and session (`sid`)."""
+"""Access tokens: short-lived RFC 9068 JWTs naming their user (`sub`) and session (`sid`)."""
 
 import contextlib
 import os
@@ -9,17 +9,24 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jwt
 
 from app.core.config import Settings
 
-REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti", "sid")
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "exp", "jti", "sid", "amr")
 SECRET_DIR_NAME = "secrets"
 SECRET_FILE_NAME = "jwt_secret"
 # Permission bits of group and others: none may be set on the secret file
 # (others could read it) nor on its directory (others could replace it).
 OPEN_TO_OTHERS = stat.S_IRWXG | stat.S_IRWXO
+# RFC 9068 section 2.1; a verifier also accepts the full media type (section 4).
+TOKEN_TYPE = "at+jwt"
+ACCEPTED_TOKEN_TYPES = frozenset({TOKEN_TYPE, f"application/{TOKEN_TYPE}"})
+# How far in the future `iat` may lie: the clocks of replicas drift apart.
+# `exp` gets no such leeway: a token is never used past its lifetime.
+MAX_IAT_SKEW_SECS = 30
 
 
 class InvalidAccessTokenError(Exception):
@@ -37,25 +44,38 @@ class AccessTokenClaims:
 
 
 class AccessTokens:
-    def __init__(self, *, secret: str, algorithm: str, issuer: str, lifetime_secs: int) -> None:
+    def __init__(
+        self, *, secret: str, algorithm: str, issuer: str, audience: str, lifetime_secs: int
+    ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._issuer = issuer
+        self._audience = audience
         self._lifetime_secs = lifetime_secs
 
-    def issue(self, *, user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[str, int]:
-        """A signed token and its `exp` (Unix seconds)."""
+    def issue(
+        self, *, user_id: uuid.UUID, session_id: uuid.UUID, amr: list[str]
+    ) -> tuple[str, int]:
+        """A signed token and its `exp` (Unix seconds).
+
+        `amr` (RFC 8176) names how the session's login was proved, e.g. ["pwd"].
+        """
         now = int(time.time())
         expires_at = now + self._lifetime_secs
         claims = {
             "iss": self._issuer,
+            "aud": self._audience,
             "sub": str(user_id),
             "iat": now,
             "exp": expires_at,
             "jti": secrets.token_urlsafe(16),
             "sid": str(session_id),
+            "amr": amr,
         }
-        return jwt.encode(claims, self._secret, algorithm=self._algorithm), expires_at
+        token = jwt.encode(
+            claims, self._secret, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE}
+        )
+        return token, expires_at
 
     def verify(self, token: str) -> AccessTokenClaims:
         """The claims of a valid token; InvalidAccessTokenError for anything else.
@@ -68,18 +88,45 @@ class AccessTokens:
             # Pass `algorithms` explicitly: without it PyJWT would trust the
             # token's own header, and a token signed with "none" (or with the
             # secret used as an RSA public key) would pass.
-            claims = jwt.decode(
+            decoded = jwt.decode_complete(
                 token,
                 self._secret,
                 algorithms=[self._algorithm],
                 issuer=self._issuer,
-                options={"require": list(REQUIRED_CLAIMS)},
+                # One of the token's audiences (a string or a list) must be ours.
+                audience=self._audience,
+                # PyJWT would give `iat` the leeway of `exp`: checked below instead.
+                options={"require": list(REQUIRED_CLAIMS), "verify_iat": False},
             )
+            claims = decoded["payload"]
+            _check_type(decoded["header"])
+            _check_issued_at(claims["iat"])
+            _check_methods(claims["amr"])
             return AccessTokenClaims(
                 user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"])
             )
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as error:
             raise InvalidAccessTokenError from error
+
+
+def _check_type(header: dict[str, Any]) -> None:
+    # Another kind of JWT signed with the same key (an ID token, a token of
+    # another flow) must not pass for an access token (RFC 9068 section 4).
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TOKEN_TYPES:
+        raise ValueError("not an access token (typ)")
+
+
+def _check_issued_at(iat: object) -> None:
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
+        raise TypeError("iat is not a number")
+    if iat > time.time() + MAX_IAT_SKEW_SECS:
+        raise ValueError("iat is in the future")
+
+
+def _check_methods(amr: object) -> None:
+    if not isinstance(amr, list) or not amr or not all(isinstance(m, str) for m in amr):
+        raise ValueError("amr is not a list of methods")
 
 
 def load_jwt_secret(settings: Settings) -> str:
@@ -132,10 +179,23 @@ def _create_secret_file(path: Path) -> None:
         os.unlink(draft)
 
 
+def token_issuer(settings: Settings) -> str:
+    """`iss`: SECURITY__JWT_ISSUER, or the service's own URL (RFC 8414 wants a URL)."""
+    configured = settings.security.jwt_issuer
+    return settings.public_url if configured is None else configured
+
+
+def token_audience(settings: Settings) -> str:
+    """The `aud` a token must name to be accepted here: SECURITY__JWT_AUDIENCE, or the issuer."""
+    configured = settings.security.jwt_audience
+    return token_issuer(settings) if configured is None else configured
+
+
 def create_access_tokens(settings: Settings) -> AccessTokens:
     return AccessTokens(
         secret=load_jwt_secret(settings),
         algorithm=settings.security.jwt_algorithm,
-        issuer=settings.security.jwt_issuer,
+        issuer=token_issuer(settings),
+        audience=token_audience(settings),
         lifetime_secs=settings.security.access_token_expire_secs,
     )
