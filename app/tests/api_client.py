@@ -15,20 +15,10 @@ import httpx
 import jwt
 from fastapi import FastAPI
 
-from app.core import messages
+from app.core import messages as messages  # noqa: PLC0414 - re-exported for the tests
 from app.core.services import Services
 from app.tests.apps import services_of_app, with_lifespan_state
 from app.tests.factories import new_email
-
-__all__ = [
-    "DEFAULT_PASSWORD",
-    "NEW_PASSWORD",
-    "Api",
-    "ApiFactory",
-    "AppFactory",
-    "NewAdmin",
-    "messages",
-]
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "an entirely new passphrase"

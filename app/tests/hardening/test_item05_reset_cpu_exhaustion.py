@@ -5,17 +5,14 @@ address, and the hashing queue is bounded (503 with Retry-After when full).
 """
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.core import messages
-from app.core.config import Settings
-from app.tests.factories import new_email, url
-from app.tests.hardening.throttled_app import from_address, throttled_app
+from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.factories import new_email
+from app.tests.hardening.throttled_app import from_address, login, throttled_api
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -29,29 +26,19 @@ ONE_SLOW_HASH_AT_A_TIME: dict[str, Any] = {
 }
 
 
-async def reset(
-    client: httpx.AsyncClient, app: FastAPI, token: str, address: str
-) -> httpx.Response:
-    return await client.post(
-        url(app, "reset_password"),
-        json={"token": token, "new_password": "a brand new passphrase"},
-        headers=from_address(address),
-    )
-
-
-async def register_slowly(client: httpx.AsyncClient, app: FastAPI) -> httpx.Response:
-    return await client.post(
-        url(app, "register_new_user"), json={"email": new_email(), "password": "a fine passphrase"}
-    )
+async def reset(api: Api, token: str, address: str) -> httpx.Response:
+    """A password reset, sent for a client at `address`."""
+    body = {"token": token, "new_password": "a brand new passphrase"}
+    return await api.request("POST", "reset_password", json=body, headers=from_address(address))
 
 
 async def test_unknown_token_is_refused_without_waiting_for_the_hashing(
-    make_settings: Callable[..., Settings],
+    make_api: ApiFactory,
 ) -> None:
-    async with throttled_app(make_settings, {}, **ONE_SLOW_HASH_AT_A_TIME) as (app, client):
-        hashing = asyncio.create_task(register_slowly(client, app))
+    async with throttled_api(make_api, {}, **ONE_SLOW_HASH_AT_A_TIME) as api:
+        hashing = asyncio.create_task(api.anonymous().register())
         await asyncio.sleep(0.05)  # the registration's hash is running
-        response = await reset(client, app, "a guessed token", "198.51.100.1")
+        response = await reset(api, "a guessed token", "198.51.100.1")
         still_hashing = not hashing.done()
         assert (await hashing).status_code == 201
     assert response.status_code == 400
@@ -60,16 +47,12 @@ async def test_unknown_token_is_refused_without_waiting_for_the_hashing(
 
 
 async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
-    make_settings: Callable[..., Settings],
+    make_api: ApiFactory,
 ) -> None:
-    async with throttled_app(make_settings, {}, **ONE_SLOW_HASH_AT_A_TIME) as (app, client):
-        hashing = asyncio.create_task(register_slowly(client, app))
+    async with throttled_api(make_api, {}, **ONE_SLOW_HASH_AT_A_TIME) as api:
+        hashing = asyncio.create_task(api.anonymous().register())
         await asyncio.sleep(0.05)
-        response = await client.post(
-            url(app, "login_access_token"),
-            data={"username": new_email(), "password": "any password"},
-            headers=from_address("198.51.100.2"),
-        )
+        response = await login(api, new_email(), "any password", "198.51.100.2")
         still_hashing = not hashing.done()
         await hashing
     assert response.status_code == 503
@@ -78,11 +61,9 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     assert still_hashing
 
 
-async def test_resets_are_throttled_per_address(make_settings: Callable[..., Settings]) -> None:
-    async with throttled_app(make_settings, {"requests_per_address": 3}) as (app, client):
-        statuses = [
-            (await reset(client, app, "guess", "198.51.100.3")).status_code for _ in range(4)
-        ]
-        elsewhere = await reset(client, app, "guess", "198.51.100.4")
+async def test_resets_are_throttled_per_address(make_api: ApiFactory) -> None:
+    async with throttled_api(make_api, {"requests_per_address": 3}) as api:
+        statuses = [(await reset(api, "guess", "198.51.100.3")).status_code for _ in range(4)]
+        elsewhere = await reset(api, "guess", "198.51.100.4")
     assert statuses == [400, 400, 400, 429]
     assert elsewhere.status_code == 400

@@ -1,68 +1,45 @@
 """Review item 6: a stolen access token does not buy unthrottled guesses of the current password."""
 
-from collections.abc import Callable
-
+import httpx
 import pytest
 
-from app.core.config import Settings
-from app.tests.factories import DEFAULT_PASSWORD, bearer, login, register, url
-from app.tests.hardening.throttled_app import from_address, throttled_app
+from app.tests.api_client import DEFAULT_PASSWORD, Api, ApiFactory
+from app.tests.hardening.throttled_app import from_address, login, throttled_api
 
 pytestmark = pytest.mark.usefixtures("db")
+ADDRESS = "198.51.100.4"
+
+
+async def change_password(user: Api, current: str, new: str) -> httpx.Response:
+    """A password change, sent for a client at ADDRESS."""
+    body = {"current_password": current, "new_password": new}
+    headers = from_address(ADDRESS)
+    return await user.request("PUT", "change_current_user_password", json=body, headers=headers)
 
 
 async def test_wrong_current_passwords_count_as_failed_logins_of_the_account(
-    make_settings: Callable[..., Settings],
+    make_api: ApiFactory,
 ) -> None:
-    async with throttled_app(make_settings, {}) as (app, client):
-        account = await register(client, app)
-        tokens = await login(client, app, email=account.email)
+    async with throttled_api(make_api, {}) as api:
+        user = await api.new_user()
         statuses = []
         for guess in [f"guess number {i}" for i in range(5)] + [DEFAULT_PASSWORD]:
-            response = await client.put(
-                url(app, "change_current_user_password"),
-                json={"current_password": guess, "new_password": "a brand new passphrase"},
-                headers={**bearer(tokens), **from_address("198.51.100.4")},
-            )
+            response = await change_password(user, guess, "a brand new passphrase")
             statuses.append(response.status_code)
         # The same account from the same address can no longer log in either.
-        blocked = await client.post(
-            url(app, "login_access_token"),
-            data={"username": account.email, "password": DEFAULT_PASSWORD},
-            headers=from_address("198.51.100.4"),
-        )
+        blocked = await login(api, user.email, DEFAULT_PASSWORD, ADDRESS)
     assert statuses == [400] * 5 + [429]
     assert blocked.status_code == 429
 
 
-async def test_right_current_password_forgets_the_failures(
-    make_settings: Callable[..., Settings],
-) -> None:
-    async with throttled_app(make_settings, {}) as (app, client):
-        account = await register(client, app)
-        tokens = await login(client, app, email=account.email)
-        change = url(app, "change_current_user_password")
-        headers = {**bearer(tokens), **from_address("198.51.100.4")}
+async def test_right_current_password_forgets_the_failures(make_api: ApiFactory) -> None:
+    async with throttled_api(make_api, {}) as api:
+        user = await api.new_user()
         for _ in range(4):
-            await client.put(
-                change,
-                json={"current_password": "wrong guess", "new_password": "x" * 12},
-                headers=headers,
-            )
-        ok = await client.put(
-            change,
-            json={"current_password": DEFAULT_PASSWORD, "new_password": DEFAULT_PASSWORD},
-            headers=headers,
-        )
+            await change_password(user, "wrong guess", "x" * 12)
+        ok = await change_password(user, DEFAULT_PASSWORD, DEFAULT_PASSWORD)
         again = [
-            (
-                await client.put(
-                    change,
-                    json={"current_password": "wrong guess", "new_password": "x" * 12},
-                    headers=headers,
-                )
-            ).status_code
-            for _ in range(4)
+            (await change_password(user, "wrong guess", "x" * 12)).status_code for _ in range(4)
         ]
     assert ok.status_code == 204
     assert again == [400] * 4
