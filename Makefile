@@ -13,10 +13,10 @@ FUZZ_MAX_TIME ?= 120
 FUZZ_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: help install run serve-prod migrate revision test lint lint-deploy format typecheck bench clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate revision test test-pgbouncer lint lint-deploy format typecheck bench clean e2e chromium fuzz
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(CURDIR)/$(TOOLS_DIR)/bin/uv:
 	python3 -m venv $(TOOLS_DIR)
@@ -44,6 +44,13 @@ revision: install ## Autogenerate a migration from the models: make revision m="
 
 test: install ## Run the whole test suite in parallel on real PostgreSQL, coverage enforced
 	$(RUN) pytest
+
+# The service under test reaches the database through PgBouncer (PGBOUNCER_URL,
+# set by the script); the fixtures that create, migrate and arrange databases
+# connect to PostgreSQL directly (DATABASE__URL).
+test-pgbouncer: install ## The test suite with the service behind PgBouncer (transaction pooling) in front of 127.0.0.1:5432 (installs pgbouncer with apt if missing)
+	DATABASE__URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres DATABASE__STATEMENT_CACHE_SIZE=0 \
+		.ci/pgbouncer.sh $(RUN) pytest --no-cov
 
 lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
