@@ -1,8 +1,11 @@
-"""The bench database: dropped and recreated each run, migrated, seeded with users and sessions.
+"""The bench databases: dropped and recreated each run, migrated, seeded with users and sessions.
 
-Sessions and tokens are made with the service's own functions (the same SQL
-and signing code a login runs), without the Argon2 work of a real login, so
-that seeding hundreds of them takes a moment.
+Every statement of the bench that knows the schema is in this module, so that
+a change of the session tables is one change here. Sessions whose tokens the
+load uses are made with the service's own functions (the same SQL and signing
+code a login runs), without the Argon2 work of a real login. The bulk of a
+large database (a million users) is made in SQL on the server instead, in
+batches, which takes a minute or two rather than hours.
 """
 
 import uuid
@@ -27,21 +30,72 @@ RETURNING user_id, email
 """
 
 
+# One batch: users with consecutive numbers, `sessions_per_user` sessions
+# each, and one live refresh token per session: the one `bulk_refresh_token`
+# gives for the session (stored, as the service stores tokens, as a hash).
+_SEED_BULK = """
+WITH new_users AS (
+    INSERT INTO users (user_id, email, password_hash)
+    SELECT gen_random_uuid(), 'bench-bulk-' || i || '@example.com', $1
+    FROM generate_series($2::int, $3::int) AS i
+    RETURNING user_id
+), new_sessions AS (
+    INSERT INTO user_sessions (session_id, user_id)
+    SELECT gen_random_uuid(), user_id FROM new_users, generate_series(1, $4::int)
+    RETURNING session_id
+)
+INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
+SELECT sha256(convert_to('bench-bulk-' || session_id, 'UTF8')), session_id,
+       now() + interval '28 days'
+FROM new_sessions
+"""
+BULK_BATCH_USERS = 50_000
+
+_SOME_SESSIONS = "SELECT session_id, user_id FROM user_sessions ORDER BY random() LIMIT $1"
+
+_TABLES = """
+SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+ORDER BY c.relname
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TableSize:
+    name: str
+    rows: int
+    bytes: int
+
+
 @dataclass(frozen=True, slots=True)
 class SeededUser:
     user_id: uuid.UUID
     email: str
 
 
-async def recreate_database(server_url: URL) -> URL:
-    """A fresh, migrated `bench` database on the server of `server_url`; its URL."""
+def bench_pool(url: URL) -> asyncpg.Pool:
+    """A small pool for arranging and inspecting (`async with bench_pool(url) as pool`)."""
+    return asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=2)
+
+
+async def drop_database(server_url: URL, name: str) -> None:
     admin = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
-    url = server_url.set(database=DATABASE_NAME)
+
+
+async def recreate_database(server_url: URL, name: str = DATABASE_NAME) -> URL:
+    """A fresh, migrated database `name` on the server of `server_url`; its URL."""
+    await drop_database(server_url, name)
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = server_url.set(database=name)
     await upgrade_database(url)
     return url
 
@@ -85,3 +139,48 @@ async def open_access_sessions(
         )
         tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])
     return tokens
+
+
+async def seed_bulk(*, url: URL, users: int, sessions_per_user: int, password_hash: str) -> None:
+    """`users` users with `sessions_per_user` sessions each, in SQL, then vacuumed and analysed.
+
+    On a connection of its own with `synchronous_commit` off: the seed need
+    not survive a crash, and waiting for each batch's WAL flush would double
+    its time.
+    """
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await connection.execute("SET synchronous_commit = off")
+        for first in range(1, users + 1, BULK_BATCH_USERS):
+            last = min(users, first + BULK_BATCH_USERS - 1)
+            await connection.execute(_SEED_BULK, password_hash, first, last, sessions_per_user)
+        # As a database that has lived for a while: statistics and a
+        # visibility map, so that the measurement is not of the autovacuum.
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+
+
+@dataclass(frozen=True, slots=True)
+class SeededSession:
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+
+    def refresh_token(self) -> str:
+        """The live refresh token `seed_bulk` stored for this session."""
+        return f"bench-bulk-{self.session_id}"
+
+
+async def some_sessions(*, pool: asyncpg.Pool, count: int) -> list[SeededSession]:
+    """`count` sessions of the bulk seed, drawn at random."""
+    rows = await pool.fetch(_SOME_SESSIONS, count)
+    return [SeededSession(session_id=row["session_id"], user_id=row["user_id"]) for row in rows]
+
+
+async def table_sizes(*, pool: asyncpg.Pool) -> list[TableSize]:
+    """Rows (counted, not estimated) and bytes (with indexes and TOAST) of every table."""
+    sizes = []
+    for row in await pool.fetch(_TABLES):
+        rows = await pool.fetchval(f'SELECT count(*) FROM "{row["name"]}"')
+        sizes.append(TableSize(name=row["name"], rows=rows, bytes=row["bytes"]))
+    return sizes

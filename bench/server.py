@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.config import PROJECT_DIR
 
 STARTUP_TIMEOUT_SECS = 60.0
+APP_SCRIPT = Path(sys.executable).with_name("app")
 # The same flags as the Dockerfile's CMD, plus the port and worker count.
 PRODUCTION_FLAGS = (
     "--proxy-headers",
@@ -39,6 +40,10 @@ class Server:
             return [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
+
+    def all_pids(self) -> list[int]:
+        """The workers and, with several, the supervisor that started them."""
+        return sorted({self.process.pid, *self.worker_pids()})
 
     def reset_peak_memory(self) -> None:
         for pid in self.worker_pids():
@@ -78,6 +83,19 @@ async def start_server(
     args += ["--workers", str(workers), "--log-level", "warning", *PRODUCTION_FLAGS]
     if factory:
         args.append("--factory")
+    return await _start(args, target=target, port=port, workers=workers, env=env)
+
+
+async def start_app_serve(*, port: int, workers: int, env: dict[str, str]) -> Server:
+    """`app serve --workers N`, as the command line serves (metrics in shared files when N > 1)."""
+    args = [str(APP_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--workers", str(workers)]
+    return await _start(args, target="app serve", port=port, workers=workers, env=env)
+
+
+async def _start(
+    args: list[str], *, target: str, port: int, workers: int, env: dict[str, str]
+) -> Server:
     process = await asyncio.create_subprocess_exec(*args, env=env, cwd=PROJECT_DIR)
     server = Server(process=process, port=port, workers=workers)
     loop = asyncio.get_running_loop()
