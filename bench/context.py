@@ -2,17 +2,28 @@
 
 import dataclasses
 import os
-from collections.abc import Awaitable, Callable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy import URL
 
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
+from app.core.database_session import resolve_database_url
 from app.core.security.jwt import AccessTokens
-from bench.config import BenchConfig
+from app.core.security.password import PasswordHashing
+from bench.config import DATABASE_NAME, PASSWORD, BenchConfig
 from bench.cpu import CpuMeter
-from bench.database import SeededUser, open_refresh_sessions
+from bench.database import (
+    SeededUser,
+    bench_pool,
+    open_access_sessions,
+    open_refresh_sessions,
+    recreate_database,
+    seed_users,
+)
 from bench.load import Kind, Load, LoadResult
 from bench.report import Report, ScenarioResult
 from bench.server import Server
@@ -100,3 +111,40 @@ class Bench:
                 "THROTTLE__REQUESTS_PER_ADDRESS", "1000000000"
             ),
         }
+
+
+@asynccontextmanager
+async def prepared_bench(
+    config: BenchConfig, runner: Runner, report: Report, database: str = DATABASE_NAME
+) -> AsyncIterator[Bench]:
+    """A fresh database `database`, seeded with USERS users and an access token per connection."""
+    settings = get_settings()
+    url = await recreate_database(await resolve_database_url(settings), database)
+    hashing = PasswordHashing(settings.security)
+    password_hash = hashing.hash_blocking(PASSWORD)
+    hashing.close()
+    secret = secrets.token_urlsafe(48)  # 64 characters
+    signer = AccessTokens(
+        secret=secret,
+        algorithm=settings.security.jwt_algorithm,
+        issuer=settings.security.jwt_issuer,
+        lifetime_secs=3600,
+    )
+    async with bench_pool(url) as pool:
+        users = await seed_users(pool=pool, count=config.users, password_hash=password_hash)
+        tokens = await open_access_sessions(
+            pool=pool, users=users, count=config.concurrency, access_tokens=signer
+        )
+        yield Bench(
+            config=config,
+            settings=settings,
+            runner=runner,
+            report=report,
+            url=url,
+            pool=pool,
+            users=users,
+            access_tokens=tokens,
+            signer=signer,
+            secret=secret,
+            password_hash=password_hash,
+        )

@@ -35,6 +35,8 @@ class Report:
     config: BenchConfig
     client: str
     argon2_per_sec: float = 0.0
+    # The line above the table; by default, the workers and durations of `make bench`.
+    description: str = ""
     scenarios: list[ScenarioResult] = field(default_factory=list)
     # What the scenarios beyond the first five add: figures, targets, and
     # Markdown sections (a table of table sizes, per-minute figures...).
@@ -113,8 +115,11 @@ def _core_summary(report: Report) -> list[str]:
 def markdown(report: Report) -> str:
     config = report.config
     lines = [
-        f"Workers: {config.workers}; {config.duration_secs:g} s per scenario after "
-        f"{config.warmup_secs:g} s warm-up; client: {report.client}.",
+        report.description
+        or (
+            f"Workers: {config.workers}; {config.duration_secs:g} s per scenario after "
+            f"{config.warmup_secs:g} s warm-up; client: {report.client}."
+        ),
         "",
         "| scenario | conc. | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | peak RSS MiB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",

@@ -1,22 +1,16 @@
 """The whole run: database, reference points, servers, scenarios, report."""
 
 import asyncio
-import secrets
 import sys
 
 import uvloop
 
-from app.core.config import Settings, get_settings
-from app.core.database_session import resolve_database_url
-from app.core.security.jwt import AccessTokens
-from app.core.security.password import PasswordHashing
 from bench import report as names
 from bench.aioclient import run_asyncio
 from bench.argon2_reference import argon2_verifications_per_sec
-from bench.config import PASSWORD, BenchConfig, load_config
-from bench.context import Bench, Runner
+from bench.config import BenchConfig, load_config
+from bench.context import Bench, Runner, prepared_bench
 from bench.data_size import data_size
-from bench.database import bench_pool, open_access_sessions, recreate_database, seed_users
 from bench.load import Load
 from bench.report import Report, ScenarioResult, markdown, write_report
 from bench.server import Server, start_server, stop_server
@@ -99,39 +93,10 @@ def choose_runner(config: BenchConfig) -> tuple[str, Runner]:
 
 
 async def run(config: BenchConfig) -> Report:
-    settings: Settings = get_settings()
     client, runner = choose_runner(config)
     report = Report(config=config, client=client)
     print(f"Preparing the bench database (client: {client})", flush=True)
-    url = await recreate_database(await resolve_database_url(settings))
-    hashing = PasswordHashing(settings.security)
-    password_hash = hashing.hash_blocking(PASSWORD)
-    hashing.close()
-    secret = secrets.token_urlsafe(48)  # 64 characters
-    signer = AccessTokens(
-        secret=secret,
-        algorithm=settings.security.jwt_algorithm,
-        issuer=settings.security.jwt_issuer,
-        lifetime_secs=3600,
-    )
-    async with bench_pool(url) as pool:
-        users = await seed_users(pool=pool, count=config.users, password_hash=password_hash)
-        tokens = await open_access_sessions(
-            pool=pool, users=users, count=config.concurrency, access_tokens=signer
-        )
-        bench = Bench(
-            config,
-            settings,
-            runner,
-            report,
-            url,
-            pool,
-            users,
-            tokens,
-            signer,
-            secret,
-            password_hash,
-        )
+    async with prepared_bench(config, runner, report) as bench:
         # One server at a time: each scenario starts and stops its own.
         steps = {
             "core": core_scenarios,

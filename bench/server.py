@@ -51,14 +51,21 @@ class Server:
             with contextlib.suppress(OSError):
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
 
-    def peak_memory_mib(self) -> float:
-        """The highest VmHWM among the workers since the last reset, in MiB."""
-        peak_kib = 0
+    def _largest_worker_kib(self, field: str) -> int:
+        largest = 0
         for pid in self.worker_pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak_kib = max(peak_kib, int(line.split()[1]))
-        return peak_kib / 1024
+                if line.startswith(field):
+                    largest = max(largest, int(line.split()[1]))
+        return largest
+
+    def peak_memory_mib(self) -> float:
+        """The highest VmHWM among the workers since the last reset, in MiB."""
+        return self._largest_worker_kib("VmHWM:") / 1024
+
+    def memory_mib(self) -> float:
+        """The resident memory (VmRSS) of the largest worker now, in MiB."""
+        return self._largest_worker_kib("VmRSS:") / 1024
 
 
 async def _answers(port: int) -> bool:
