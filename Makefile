@@ -13,7 +13,7 @@ FUZZ_MAX_TIME ?= 120
 FUZZ_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: help install run serve-prod migrate revision test test-pgbouncer lint lint-deploy format typecheck bench bench-soak clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate revision test test-pgbouncer lint lint-deploy format typecheck bench bench-data-size bench-soak wrk clean e2e chromium fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -87,12 +87,17 @@ chromium: ## Install Debian's chromium with apt unless CHROMIUM (/usr/bin/chromi
 fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_MAX_TIME=120 s, FUZZ_ARGS=--seed=N)
 	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz $(FUZZ_ARGS)
 
-bench: install ## Load-test the service: ceiling, two workers, data size, storage (WORKERS=1 DURATION=10 SCENARIOS=...); results in bench/results/
+bench: install wrk ## Load-test the service against a raw ASGI ceiling, then two workers and storage (WORKERS=1 DURATION=10); results in bench/results/
+	$(RUN) python -m bench
+
+bench-data-size: install wrk ## /users/me and refresh on 1,000 users, then on 1,000,000 users and 2,000,000 sessions; results in bench/results/
+	SCENARIOS=data-size $(RUN) python -m bench
+
+wrk: ## Install wrk with apt when missing and possible (the bench falls back to its asyncio client)
 	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ] \
 		|| apt-get install -y -qq wrk >/dev/null 2>&1 \
 		|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
 		|| echo "Could not install wrk: the asyncio client will drive the load."
-	$(RUN) python -m bench
 
 bench-soak: install ## Ten minutes of mixed load at a fixed rate, purging as it goes (SOAK_MINUTES=10 SOAK_RATE=400); results in bench/results/
 	$(RUN) python -m bench.soak
