@@ -186,3 +186,17 @@ async def table_sizes(*, pool: asyncpg.Pool) -> list[TableSize]:
         rows = await pool.fetchval(f'SELECT count(*) FROM "{row["name"]}"')
         sizes.append(TableSize(name=row["name"], rows=rows, bytes=row["bytes"]))
     return sizes
+
+
+async def wal_position(*, pool: asyncpg.Pool) -> str:
+    """Where the server's write-ahead log is now; see `wal_bytes_since`."""
+    position: str = await pool.fetchval("SELECT pg_current_wal_lsn()::text")
+    return position
+
+
+async def wal_bytes_since(*, pool: asyncpg.Pool, position: str) -> int:
+    """WAL written since `position`, by every database of the server."""
+    written: int = await pool.fetchval(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::bigint", position
+    )
+    return written

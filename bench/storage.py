@@ -5,7 +5,8 @@
 the other, each spending the token the previous one returned. The rows and
 bytes (indexes included) of every table are read before, after, and after a
 purge when there is one (see purge.py): a session refreshed 10,000 times
-should hold no more rows than one refreshed twice.
+should hold no more rows than one refreshed twice. The write-ahead log
+written meanwhile gives what a refresh costs the primary in WAL.
 """
 
 import asyncio
@@ -21,6 +22,8 @@ from bench.database import (
     recreate_database,
     seed_users,
     table_sizes,
+    wal_bytes_since,
+    wal_position,
 )
 from bench.load import load_result
 from bench.purge import PurgeRun, purge_command, run_purge
@@ -58,7 +61,7 @@ def _kib(size: int) -> str:
 
 
 def _section(
-    stages: list[tuple[str, list[TableSize]]], refreshes: int, purge: PurgeRun | None
+    stages: list[tuple[str, list[TableSize]]], refreshes: int, wal: int, purge: PurgeRun | None
 ) -> str:
     names = [size.name for size in stages[0][1]]
     header = " | ".join(f"rows {stage} | KiB {stage}" for stage, _ in stages)
@@ -74,6 +77,11 @@ def _section(
             size = next(s for s in sizes if s.name == name)
             cells += [f"{size.rows:,}", _kib(size.bytes)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"WAL written meanwhile: {wal / 2**20:,.1f} MiB, {wal / refreshes:,.0f} bytes per refresh "
+        "(the whole server's: other databases' writes count too).",
+    ]
     if purge is None:
         lines += ["", "No purge ran: `app purge` does not exist yet (or PURGE_COMMAND is empty)."]
     else:
@@ -89,6 +97,7 @@ async def storage(bench: Bench) -> None:
         users = await seed_users(pool=pool, count=config.users, password_hash=bench.password_hash)
         tokens = await open_refresh_sessions(pool=pool, users=users, count=config.storage_sessions)
         stages = [("before", await table_sizes(pool=pool))]
+        wal_before = await wal_position(pool=pool)
         server = await start_server(
             target="app.main:app", port=config.port, workers=config.workers, env=env
         )
@@ -113,6 +122,7 @@ async def storage(bench: Bench) -> None:
             )
         finally:
             await stop_server(server)
+        wal = await wal_bytes_since(pool=pool, position=wal_before)
         stages.append(("after", await table_sizes(pool=pool)))
         command = purge_command()
         purge = await run_purge(command, env) if command is not None else None
@@ -123,5 +133,6 @@ async def storage(bench: Bench) -> None:
     grown_bytes = sum(s.bytes for s in after) - sum(s.bytes for s in before)
     bench.report.extra_figures["storage_rows_per_refresh"] = growth / config.storage_refreshes
     bench.report.extra_figures["storage_bytes_per_refresh"] = grown_bytes / config.storage_refreshes
+    bench.report.extra_figures["storage_wal_bytes_per_refresh"] = wal / config.storage_refreshes
     bench.report.extra_targets.append(("storage: no row per refresh", growth == 0))
-    bench.report.sections.append(_section(stages, config.storage_refreshes, purge))
+    bench.report.sections.append(_section(stages, config.storage_refreshes, wal, purge))
