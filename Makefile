@@ -55,6 +55,7 @@ test-pgbouncer: install ## The test suite with the service behind PgBouncer (tra
 lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 lint-deploy: install ## hadolint, yamllint; compose, workflows and Kubernetes manifests against their schemas (offline)
 	$(RUN) hadolint Dockerfile

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 from alembic import context
 from app.core.config import get_settings
-from app.core.database_session import resolve_database_url
+from app.core.database import resolve_database_url
 from app.models import Base
 
 target_metadata = Base.metadata

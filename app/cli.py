@@ -14,7 +14,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.core.config import Settings, get_settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import Database, resolve_database_url
 from app.core.logging_setup import configure_logging, logging_config
 from app.core.metrics import MULTIPROC_DIR_VARIABLE
 from app.core.migrations import upgrade_database
@@ -114,14 +114,11 @@ def _superuser_credentials(email: str) -> UserCreateRequest:
 
 
 async def _store_superuser(*, settings: Settings, email: str, password_hash: str) -> bool:
-    url = await resolve_database_url(settings)
-    connection = await asyncpg.connect(
-        asyncpg_dsn(url), timeout=settings.database.connect_timeout_secs
-    )
+    database = Database.open(await resolve_database_url(settings), settings.database)
     try:
-        return await make_superuser(connection=connection, email=email, password_hash=password_hash)
+        return await make_superuser(db=database, email=email, password_hash=password_hash)
     finally:
-        await connection.close()
+        await database.close()
 
 
 @cli.command("create-superuser")

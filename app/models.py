@@ -33,23 +33,29 @@ NAMING_CONVENTION = {
 }
 
 
+# RFC 5321's limit on an address; the column, the lookups and the request
+# schemas all take it from here.
+MAX_EMAIL_LENGTH = 254
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class User(Base):
     __tablename__ = "users"
-    # Emails keep the case they were registered with, and are unique without
-    # regard to case: the database enforces it, so no race in code can slip
-    # a duplicate past it.
     __table_args__ = (
-        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
         # Keyset pagination of the user list walks (created_at, user_id).
         Index("ix_users_created_at_user_id", "created_at", "user_id"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(254))
+    # As registered (its case kept), for display and for sending mail.
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
+    # The form every comparison uses (`accounts.canonical_email`: NFC, then
+    # lower-case), unique in the database, so no race in code can slip a
+    # duplicate past it.
+    email_canonical: Mapped[str] = mapped_column(Text, unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     is_superuser: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
@@ -60,10 +66,13 @@ class User(Base):
 
 
 class UserSession(Base):
-    """One login: it lives until logout, reuse detection, or an administrative revocation.
+    """One login and its refresh token: one row, however often it is refreshed.
 
     Access tokens name their session (`sid`), and every authenticated request
     checks that the session is not revoked, so revoking it takes effect at once.
+    The refresh token of generation `generation` is live; every earlier
+    generation is spent, and recognised as such without being stored (see
+    `app/core/security/refresh_tokens.py`).
     """
 
     __tablename__ = "user_sessions"
@@ -73,25 +82,13 @@ class UserSession(Base):
         Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The session's absolute end, whatever its refreshes.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    generation: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # When the live generation was issued (and so its predecessor spent).
+    rotated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    refresh_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class RefreshToken(Base):
-    """Refresh tokens are stored as SHA-256 hashes, never in plain text.
-
-    A token is spent by the refresh that uses it; spent rows are kept so that a
-    replay of a stolen token can be recognised and its session revoked.
-    """
-
-    __tablename__ = "refresh_tokens"
-
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    session_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("user_sessions.session_id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    spent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PasswordResetToken(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 from starlette.types import Receive, Scope, Send
 
 from app.core.config import Settings, get_settings
-from app.core.database_session import asyncpg_dsn
+from app.core.database import asyncpg_dsn
 from app.core.security.jwt import REQUIRED_CLAIMS
 
 _SELECT_USER = """

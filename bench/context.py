@@ -11,7 +11,7 @@ import asyncpg
 from sqlalchemy import URL
 
 from app.core.config import Settings, get_settings
-from app.core.database_session import resolve_database_url
+from app.core.database import resolve_database_url
 from app.core.security.jwt import AccessTokens
 from app.core.security.password import PasswordHashing
 from bench.config import DATABASE_NAME, PASSWORD, BenchConfig
@@ -91,7 +91,9 @@ class Bench:
     async def refresh_tokens(self) -> list[str]:
         # Spares beyond one per connection: a failed request drops its chain.
         count = self.config.concurrency * 2
-        return await open_refresh_sessions(pool=self.pool, users=self.users, count=count)
+        return await open_refresh_sessions(
+            pool=self.pool, users=self.users, count=count, secret=self.secret
+        )
 
     def server_env(self, url: URL) -> dict[str, str]:
         """The environment of a server of the service on the database at `url`."""

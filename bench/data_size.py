@@ -22,6 +22,7 @@ from bench.database import (
     bench_pool,
     drop_database,
     recreate_database,
+    refresh_tokens_of,
     seed_bulk,
     some_sessions,
     table_sizes,
@@ -75,7 +76,8 @@ async def _seed(bench: Bench, size: Size) -> Server:
     ]
     # A refresh leaves the session's access tokens valid, so the refresh load
     # takes its sessions among the same ones, each token spent once.
-    size.refresh_tokens = [s.refresh_token() for s in sample]
+    refresh_tokens = refresh_tokens_of(bench.secret)
+    size.refresh_tokens = [s.refresh_token(refresh_tokens) for s in sample]
     port = bench.config.port if size.label == "a" else bench.config.ceiling_port
     return await start_server(
         target="app.main:app", port=port, workers=bench.config.workers, env=bench.server_env(url)

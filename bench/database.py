@@ -10,44 +10,45 @@ batches, which takes a minute or two rather than hours.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from sqlalchemy import URL
 
 from app.core import sessions
-from app.core.database_session import asyncpg_dsn
+from app.core.database import asyncpg_dsn
 from app.core.migrations import upgrade_database
 from app.core.security.jwt import AccessTokens
-from app.core.security.refresh_token import new_refresh_token
+from app.core.security.keys import derive_key
+from app.core.security.refresh_tokens import RefreshTokens
+from app.core.services import REFRESH_TOKEN_KEY_PURPOSE
 from bench.config import DATABASE_NAME
 
 _SEED_USERS = """
-INSERT INTO users (user_id, email, password_hash)
-SELECT gen_random_uuid(), 'bench-user-' || i || '@example.com', $1
-FROM generate_series(1, $2) AS i
+INSERT INTO users (user_id, email, email_canonical, password_hash)
+SELECT gen_random_uuid(), address, address, $1
+FROM generate_series(1, $2) AS i,
+    LATERAL (SELECT 'bench-user-' || i || '@example.com') AS a(address)
 RETURNING user_id, email
 """
 
+# Sessions the bench opens or seeds live this long, and so do their refresh tokens.
+SESSION_LIFETIME_SECS = 24 * 3600
 
-# One batch: users with consecutive numbers, `sessions_per_user` sessions
-# each, and one live refresh token per session: the one `bulk_refresh_token`
-# gives for the session (stored, as the service stores tokens, as a hash).
+
+# One batch: users with consecutive numbers and `sessions_per_user` sessions
+# each, at generation 0 (whose refresh token `refresh_token_of` makes).
 _SEED_BULK = """
 WITH new_users AS (
-    INSERT INTO users (user_id, email, password_hash)
-    SELECT gen_random_uuid(), 'bench-bulk-' || i || '@example.com', $1
-    FROM generate_series($2::int, $3::int) AS i
+    INSERT INTO users (user_id, email, email_canonical, password_hash)
+    SELECT gen_random_uuid(), address, address, $1
+    FROM generate_series($2::int, $3::int) AS i,
+        LATERAL (SELECT 'bench-bulk-' || i || '@example.com') AS a(address)
     RETURNING user_id
-), new_sessions AS (
-    INSERT INTO user_sessions (session_id, user_id)
-    SELECT gen_random_uuid(), user_id FROM new_users, generate_series(1, $4::int)
-    RETURNING session_id
 )
-INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
-SELECT sha256(convert_to('bench-bulk-' || session_id, 'UTF8')), session_id,
-       now() + interval '28 days'
-FROM new_sessions
+INSERT INTO user_sessions (session_id, user_id, expires_at, refresh_expires_at)
+SELECT gen_random_uuid(), user_id, now() + make_interval(secs => $5),
+       now() + make_interval(secs => $5)
+FROM new_users, generate_series(1, $4::int)
 """
 BULK_BATCH_USERS = 50_000
 
@@ -105,21 +106,32 @@ async def seed_users(*, pool: asyncpg.Pool, count: int, password_hash: str) -> l
     return [SeededUser(user_id=row["user_id"], email=row["email"]) for row in rows]
 
 
+def refresh_tokens_of(secret: str) -> RefreshTokens:
+    """The refresh tokens a service whose SECURITY__JWT_SECRET_KEY is `secret` accepts."""
+    return RefreshTokens(key=derive_key(secret, REFRESH_TOKEN_KEY_PURPOSE))
+
+
+async def _open_session(pool: asyncpg.Pool, user: SeededUser) -> uuid.UUID:
+    session_id = uuid.uuid4()
+    await sessions.open_session(
+        db=pool,
+        session_id=session_id,
+        user_id=user.user_id,
+        lifetime_secs=SESSION_LIFETIME_SECS,
+        refresh_lifetime_secs=SESSION_LIFETIME_SECS,
+    )
+    return session_id
+
+
 async def open_refresh_sessions(
-    *, pool: asyncpg.Pool, users: list[SeededUser], count: int
+    *, pool: asyncpg.Pool, users: list[SeededUser], count: int, secret: str
 ) -> list[str]:
     """`count` new sessions, round-robin over `users`; their refresh tokens."""
-    expires_at = datetime.now(UTC) + timedelta(days=1)
+    refresh_tokens = refresh_tokens_of(secret)
     tokens: list[str] = []
     for index in range(count):
-        token, token_hash = new_refresh_token()
-        await sessions.open_session(
-            pool=pool,
-            user_id=users[index % len(users)].user_id,
-            refresh_token_hash=token_hash,
-            refresh_expires_at=expires_at,
-        )
-        tokens.append(token)
+        session_id = await _open_session(pool, users[index % len(users)])
+        tokens.append(refresh_tokens.issue(session_id=session_id, generation=0))
     return tokens
 
 
@@ -127,16 +139,10 @@ async def open_access_sessions(
     *, pool: asyncpg.Pool, users: list[SeededUser], count: int, access_tokens: AccessTokens
 ) -> list[str]:
     """`count` new sessions, round-robin over `users`; an access token for each."""
-    expires_at = datetime.now(UTC) + timedelta(days=1)
     tokens: list[str] = []
     for index in range(count):
         user = users[index % len(users)]
-        session_id = await sessions.open_session(
-            pool=pool,
-            user_id=user.user_id,
-            refresh_token_hash=new_refresh_token()[1],
-            refresh_expires_at=expires_at,
-        )
+        session_id = await _open_session(pool, user)
         tokens.append(access_tokens.issue(user_id=user.user_id, session_id=session_id)[0])
     return tokens
 
@@ -155,7 +161,14 @@ async def seed_bulk(*, url: URL, users: int, sessions_per_user: int, password_ha
         await connection.execute("SET session_replication_role = replica")
         for first in range(1, users + 1, BULK_BATCH_USERS):
             last = min(users, first + BULK_BATCH_USERS - 1)
-            await connection.execute(_SEED_BULK, password_hash, first, last, sessions_per_user)
+            await connection.execute(
+                _SEED_BULK,
+                password_hash,
+                first,
+                last,
+                sessions_per_user,
+                float(SESSION_LIFETIME_SECS),
+            )
         # As a database that has lived for a while: statistics and a
         # visibility map, so that the measurement is not of the autovacuum.
         await connection.execute("VACUUM ANALYZE")
@@ -168,9 +181,9 @@ class SeededSession:
     session_id: uuid.UUID
     user_id: uuid.UUID
 
-    def refresh_token(self) -> str:
-        """The live refresh token `seed_bulk` stored for this session."""
-        return f"bench-bulk-{self.session_id}"
+    def refresh_token(self, refresh_tokens: RefreshTokens) -> str:
+        """The live refresh token of a session `seed_bulk` made (generation 0)."""
+        return refresh_tokens.issue(session_id=self.session_id, generation=0)
 
 
 async def some_sessions(*, pool: asyncpg.Pool, count: int) -> list[SeededSession]:

@@ -67,7 +67,7 @@ async def _purges(
 
 async def _soak(bench: Bench, soak: SoakConfig, server: Server, env: dict[str, str]) -> None:
     refresh_tokens = await open_refresh_sessions(
-        pool=bench.pool, users=bench.users, count=soak.connections * 2
+        pool=bench.pool, users=bench.users, count=soak.connections * 2, secret=bench.secret
     )
     load = MixedLoad(
         port=server.port,

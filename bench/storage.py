@@ -95,7 +95,9 @@ async def storage(bench: Bench) -> None:
     env = bench.server_env(url)
     async with bench_pool(url) as pool:
         users = await seed_users(pool=pool, count=config.users, password_hash=bench.password_hash)
-        tokens = await open_refresh_sessions(pool=pool, users=users, count=config.storage_sessions)
+        tokens = await open_refresh_sessions(
+            pool=pool, users=users, count=config.storage_sessions, secret=bench.secret
+        )
         stages = [("before", await table_sizes(pool=pool))]
         wal_before = await wal_position(pool=pool)
         server = await start_server(

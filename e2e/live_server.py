@@ -26,7 +26,7 @@ import httpx
 from sqlalchemy import URL
 
 from app.core.config import Settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
 
 STARTUP_TIMEOUT_SECS = 60.0

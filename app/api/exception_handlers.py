@@ -1,36 +1,32 @@
-"""Exception handlers: OAuth2 errors, 422s that always render, 503 (never 500) for the database."""
+"""Exception handlers: the core's errors as HTTP, 422s that always render, 503 for the database."""
 
 import logging
 
-import asyncpg
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError
 
-from app.api import api_messages
 from app.api.malformed_bodies import add_malformed_body_handlers
-from app.core.token_grants import InvalidGrantError
+from app.core import messages
+from app.core.database import UNAVAILABLE_ERRORS, is_unavailable
+from app.core.errors import (
+    ConflictError,
+    InvalidGrantError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceError,
+    TooManyAttemptsError,
+)
 
 logger = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-# What a lost, refused or overloaded database raises, through asyncpg directly
-# or through SQLAlchemy. OSError covers refused and reset sockets.
-DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    TimeoutError,
-    PoolTimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.QueryCanceledError,
-    # SQLAlchemy's wrappers of the connection errors above.
-    OperationalError,
-    InterfaceError,
-)
+STATUS_OF: dict[type[ServiceError], int] = {
+    InvalidInputError: status.HTTP_400_BAD_REQUEST,
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ConflictError: status.HTTP_409_CONFLICT,
+}
 
 
 class OAuth2RequestError(Exception):
@@ -53,37 +49,35 @@ def oauth2_error_response(error: str, detail: str) -> JSONResponse:
 def database_unavailable_response() -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        content={"detail": api_messages.DATABASE_UNAVAILABLE},
+        content={"detail": messages.DATABASE_UNAVAILABLE},
         headers={"Retry-After": "1"},
     )
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not is_unavailable(exc):
+        raise exc  # pragma: no cover - any other database error is a bug: the usual 500
     logger.warning("Database unavailable during %s %s: %r", request.method, request.url.path, exc)
     return database_unavailable_response()
 
 
-# SQLSTATE of a statement cancelled by `statement_timeout`; SQLAlchemy wraps
-# asyncpg's QueryCanceledError in a plain DBAPIError that only this tells apart.
-QUERY_CANCELED = "57014"
-
-
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    if getattr(getattr(exc, "orig", None), "sqlstate", None) == QUERY_CANCELED:
-        return await _database_unavailable(request, exc)
-    raise exc  # pragma: no cover - any other DBAPIError is a bug: the usual 500
-
-
 def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        if isinstance(exc, InvalidGrantError):
+            return oauth2_error_response("invalid_grant", exc.detail)
+        if isinstance(exc, TooManyAttemptsError):
+            return JSONResponse(
+                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                content={"detail": exc.detail},
+                headers={"Retry-After": str(exc.retry_after_secs)},
+            )
+        return JSONResponse(status_code=STATUS_OF[type(exc)], content={"detail": exc.detail})
+
     @app.exception_handler(OAuth2RequestError)
     async def oauth2_request_error(_: Request, exc: OAuth2RequestError) -> JSONResponse:
         return oauth2_error_response(exc.error, exc.detail)
 
-    @app.exception_handler(InvalidGrantError)
-    async def invalid_grant(_: Request, exc: InvalidGrantError) -> JSONResponse:
-        return oauth2_error_response("invalid_grant", exc.detail)
-
-    for error_type in DATABASE_UNAVAILABLE_ERRORS:
+    for error_type in (*UNAVAILABLE_ERRORS, DBAPIError):
         app.add_exception_handler(error_type, _database_unavailable)
     add_malformed_body_handlers(app)
-    app.add_exception_handler(DBAPIError, _database_error)

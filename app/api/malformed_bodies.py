@@ -1,4 +1,5 @@
-"""422, never 400 or 500, for JSON bodies that cannot be parsed or echoed back.
+"""422, never 400 or 500, for JSON bodies that cannot be parsed or echoed back, and
+never with a secret in them.
 
 Found by fuzzing the API against its OpenAPI document (`make fuzz`).
 """
@@ -17,6 +18,13 @@ from starlette.exceptions import HTTPException
 # parse: bytes that are not UTF-8, and arrays or objects nested deeper than
 # the parser's recursion limit.
 UNPARSEABLE_JSON_ERRORS = (UnicodeDecodeError, RecursionError)
+
+# No error body echoes the value of a password, token, code or secret field
+# (API.md v2): a field whose name is one of these, or contains one of the
+# marks, has its echoed `input` replaced by MASK.
+SECRET_FIELD_NAMES = frozenset({"code", "otp", "authorization", "cookie"})
+SECRET_FIELD_MARKS = ("password", "secret", "token", "credential", "recovery_code", "totp")
+MASK = "[redacted]"
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -45,9 +53,38 @@ def _renderable(error: dict[str, Any]) -> dict[str, Any]:
     return error
 
 
+def is_secret_field(name: object) -> bool:
+    """Whether a field (a key, or a part of an error's `loc`) holds a secret."""
+    lowered = str(name).lower()
+    return lowered in SECRET_FIELD_NAMES or any(mark in lowered for mark in SECRET_FIELD_MARKS)
+
+
+def _masked(value: Any) -> Any:
+    """`value` with the values of secret keys masked, at any depth."""
+    if isinstance(value, dict):
+        return {key: MASK if is_secret_field(key) else _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
+def _without_secrets(error: dict[str, Any]) -> dict[str, Any]:
+    """A 422 error entry whose `input` shows no secret.
+
+    The entry of a secret field has its whole input masked; any other entry
+    may echo an object (a missing field's entry echoes the whole body), whose
+    secret keys are masked.
+    """
+    secret_field = any(is_secret_field(part) for part in error.get("loc", ()))
+    return {
+        key: (MASK if secret_field else _masked(value)) if key == "input" else value
+        for key, value in error.items()
+    }
+
+
 async def request_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's standard 422 body, rendered so that it cannot fail."""
-    errors = [_renderable(error) for error in jsonable_encoder(exc.errors())]
+    """FastAPI's standard 422 body, rendered so that it cannot fail nor echo a secret."""
+    errors = [_renderable(_without_secrets(error)) for error in jsonable_encoder(exc.errors())]
     return AsciiJSONResponse(status_code=422, content={"detail": errors})
 
 

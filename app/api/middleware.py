@@ -1,7 +1,7 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it would copy every request).
 
-Outermost first: request id and security headers on every response; the Host
-check; the request body limit.
+Outermost first: request id and security headers on every response; CORS;
+the Host check; the request body limit.
 """
 
 import json
@@ -10,9 +10,12 @@ import re
 import uuid
 
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import api_messages
+from app.core import messages
+from app.core.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +23,16 @@ REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 # Orchestrators probe these by address, whatever Host they send.
 HOST_CHECK_EXEMPT_PATHS = frozenset({"/health/live", "/health/ready"})
+# What a browser client of the API sends and reads across origins, beyond the
+# CORS-safelisted headers (API.md v2, cookie mode).
+CORS_ALLOWED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_ALLOWED_HEADERS = [
+    "authorization",
+    "content-type",
+    "x-refresh-token-transport",
+    "x-request-id",
+]
+CORS_EXPOSED_HEADERS = ["x-request-id", "retry-after"]
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -84,7 +97,7 @@ class RequestContextMiddleware:
             logger.exception("Unhandled error, request id %s", request_id.decode())
             if response_started:
                 raise
-            await send_json(send, 500, {"detail": api_messages.INTERNAL_ERROR}, extra_headers)
+            await send_json(send, 500, {"detail": messages.INTERNAL_ERROR}, extra_headers)
 
 
 def _host_allowed(host_header: bytes | None, allowed_hosts: list[str]) -> bool:
@@ -115,7 +128,7 @@ class HostCheckMiddleware:
             and scope["path"] not in HOST_CHECK_EXEMPT_PATHS
             and not _host_allowed(_header(scope, b"host"), self.allowed_hosts)
         ):
-            await send_json(send, 400, {"detail": api_messages.INVALID_HOST_HEADER}, [])
+            await send_json(send, 400, {"detail": messages.INVALID_HOST_HEADER}, [])
             return
         await self.app(scope, receive, send)
 
@@ -139,7 +152,7 @@ class BodyLimitMiddleware:
         content_length = _header(scope, b"content-length")
         # An invalid Content-Length never gets here: the server refuses it.
         if content_length is not None and int(content_length) > self.max_bytes:
-            await send_json(send, 413, {"detail": api_messages.REQUEST_BODY_TOO_LARGE}, [])
+            await send_json(send, 413, {"detail": messages.REQUEST_BODY_TOO_LARGE}, [])
             return
         received = 0
 
@@ -149,7 +162,28 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise HTTPException(status_code=413, detail=api_messages.REQUEST_BODY_TOO_LARGE)
+                    raise HTTPException(status_code=413, detail=messages.REQUEST_BODY_TOO_LARGE)
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def cors_middleware(settings: Settings) -> Middleware | None:
+    """CORS for the configured origins, or None when none is configured.
+
+    Credentials (the refresh-token cookie, an Authorization header) are allowed
+    only when every origin is listed by name: with "*" (refused in production)
+    Starlette would answer any site that sends a cookie with that site's own
+    origin and `Allow-Credentials: true`.
+    """
+    origins = settings.security.backend_cors_origins
+    if not origins:
+        return None
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_credentials="*" not in origins,
+        allow_methods=CORS_ALLOWED_METHODS,
+        allow_headers=CORS_ALLOWED_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+    )

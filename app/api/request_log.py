@@ -1,9 +1,9 @@
 """The request log and the HTTP metrics, in one pure ASGI middleware.
 
 It sits inside `RequestContextMiddleware` (which assigns the request id) and
-outside the router, which records the matched route in the scope; the route
-template, never the raw path, labels the metrics, so their number stays
-bounded. Requests that match no route are logged but not counted.
+outside the router, which records the matched route in `scope["route"]`; the
+route template, never the raw path, labels the metrics, so their number
+stays bounded. Requests that match no route are logged but not counted.
 """
 
 import logging
@@ -26,16 +26,14 @@ MAX_LOGGED_PATH = 200
 def route_template(scope: Scope) -> str | None:
     """The template of the route that handled the request ("/users/{user_id}"), if any.
 
-    FastAPI (0.16x) no longer copies included routes with their prefix:
-    `scope["route"]` is the route as declared in its router ("/{user_id}"),
-    and the full template is only on the context FastAPI records in
-    `scope["fastapi"]`; read it there. Routes declared on the app itself (the
-    docs, the OpenAPI document) leave only their endpoint in the scope: those
-    without path parameters have their path as template. The metrics tests
-    assert both, so a change in FastAPI shows up there.
+    FastAPI puts the matched API route in `scope["route"]`; every router of the
+    API declares its own prefix, so its `path_format` is the full template.
+    Routes of the app itself (the docs, the OpenAPI document) leave only their
+    endpoint in the scope: those without path parameters have their path as
+    template.
     """
-    context = scope.get("fastapi", {}).get("effective_route_context")
-    template: str | None = getattr(context, "path_format", None)
+    route = scope.get("route")
+    template: str | None = getattr(route, "path_format", None)
     if template is None and "endpoint" in scope and not scope.get("path_params"):
         template = scope["path"]
     return template

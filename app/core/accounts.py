@@ -1,25 +1,26 @@
-"""User accounts: creation, credentials lookup, password and deletion."""
+"""User accounts: registration, credentials, passwords, deletion: each operation once."""
 
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import RefreshToken, User, UserSession
-
-MAX_EMAIL_LENGTH = 254
+from app.core import messages, security_events, sessions
+from app.core.client_address import Client
+from app.core.database import Database, Queryable
+from app.core.email_address import canonical_email
+from app.core.errors import ConflictError, InvalidInputError
+from app.core.security.password import PasswordHashing
+from app.core.throttle import Throttle
+from app.models import MAX_EMAIL_LENGTH, User
 
 _CREDENTIALS_BY_EMAIL = """
-SELECT user_id, password_hash, is_active FROM users WHERE lower(email) = lower($1)
+SELECT user_id, password_hash, is_active FROM users WHERE email_canonical = $1
 """
+_PASSWORD_HASH_BY_ID = "SELECT password_hash FROM users WHERE user_id = $1"
 _SET_PASSWORD_HASH = "UPDATE users SET password_hash = $2, updated_at = now() WHERE user_id = $1"
 
-
-class EmailAlreadyRegisteredError(Exception):
-    pass
+_DELETE_USER = "DELETE FROM users WHERE user_id = $1 RETURNING user_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +41,12 @@ def is_storable_text(value: str, max_length: int) -> bool:
     return True
 
 
-async def find_credentials(*, pool: asyncpg.Pool, email: str) -> Credentials | None:
+async def find_credentials(*, db: Database, email: str) -> Credentials | None:
     # A login form may carry anything; what the database could not hold is
     # simply no account, so the caller still spends the same hashing work.
     if not is_storable_text(email, MAX_EMAIL_LENGTH):
         return None
-    row = await pool.fetchrow(_CREDENTIALS_BY_EMAIL, email)
+    row = await db.fetchrow(_CREDENTIALS_BY_EMAIL, canonical_email(email))
     if row is None:
         return None
     return Credentials(
@@ -53,45 +54,61 @@ async def find_credentials(*, pool: asyncpg.Pool, email: str) -> Credentials | N
     )
 
 
-async def store_password_hash(
-    *, pool: asyncpg.Pool, user_id: uuid.UUID, password_hash: str
-) -> None:
-    await pool.execute(_SET_PASSWORD_HASH, user_id, password_hash)
+async def set_password_hash(*, db: Queryable, user_id: uuid.UUID, password_hash: str) -> None:
+    await db.execute(_SET_PASSWORD_HASH, user_id, password_hash)
 
 
-async def create_user(
-    *, session: AsyncSession, email: str, password_hash: str, is_superuser: bool = False
+async def register(
+    *,
+    db: Database,
+    hashing: PasswordHashing,
+    throttle: Throttle,
+    client: Client,
+    email: str,
+    password: str,
 ) -> User:
-    user = User(email=email, password_hash=password_hash, is_superuser=is_superuser)
-    session.add(user)
-    try:
-        await session.commit()
-    except IntegrityError as error:
-        await session.rollback()
-        raise EmailAlreadyRegisteredError from error
-    await session.refresh(user)
+    """Create an account; ConflictError when its canonical email is taken."""
+    await throttle.attempt("register", client=client.address, account=email)
+    user = User(
+        email=email,
+        email_canonical=canonical_email(email),
+        password_hash=await hashing.hash(password),
+    )
+    async with db.session() as session:
+        session.add(user)
+        try:
+            await session.commit()
+        except IntegrityError as error:
+            raise ConflictError(messages.EMAIL_ALREADY_REGISTERED) from error
+        await session.refresh(user)
     return user
 
 
-async def change_password_hash(
-    *, session: AsyncSession, user_id: uuid.UUID, password_hash: str
+async def change_password(
+    *,
+    db: Database,
+    hashing: PasswordHashing,
+    session: sessions.SessionUser,
+    current_password: str,
+    new_password: str,
 ) -> None:
-    await session.execute(
-        update(User).where(User.user_id == user_id).values(password_hash=password_hash)
+    """Set a new password; every other session of the user is revoked, the calling one stays."""
+    stored_hash: str | None = await db.fetchval(_PASSWORD_HASH_BY_ID, session.user_id)
+    matches, _ = await hashing.verify(stored_hash, current_password)
+    if stored_hash is None or not matches:
+        raise InvalidInputError(messages.WRONG_CURRENT_PASSWORD)
+    password_hash = await hashing.hash(new_password)
+    await set_password_hash(db=db, user_id=session.user_id, password_hash=password_hash)
+    await sessions.revoke_other_sessions(
+        db=db, user_id=session.user_id, keep_session_id=session.session_id
     )
-    await session.commit()
+    security_events.password_changed(user_id=session.user_id)
 
 
-async def delete_user(*, session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Sessions and refresh tokens go with the user (ON DELETE CASCADE).
+async def delete_user(*, db: Database, user_id: uuid.UUID) -> bool:
+    """Delete the account; its sessions go with it (ON DELETE CASCADE). False if unknown.
 
-    The refresh tokens are deleted first, so that rows are locked in the order
-    a refresh locks them (its token, then the session its successor names).
-    Deleting the user alone would lock the session first, then wait for the
-    token a concurrent refresh holds while that refresh waits for the
-    session: a deadlock that PostgreSQL breaks by failing this deletion.
+    A refresh running meanwhile holds its session's row until it commits, and
+    then finds the row gone or the user deleted: it gets 400, never a deadlock.
     """
-    user_sessions = select(UserSession.session_id).where(UserSession.user_id == user_id)
-    await session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(user_sessions)))
-    await session.execute(delete(User).where(User.user_id == user_id))
-    await session.commit()
+    return await db.fetchval(_DELETE_USER, user_id) is not None

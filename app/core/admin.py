@@ -4,10 +4,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, tuple_, update
 
-from app.models import User, UserSession
+from app.core import accounts, messages, sessions
+from app.core.database import Database, driver_connection
+from app.core.errors import ConflictError, NotFoundError
+from app.core.sessions import SessionUser
+from app.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +20,7 @@ class UserPage:
 
 
 async def list_users(
-    *, session: AsyncSession, limit: int, after: tuple[datetime, uuid.UUID] | None
+    *, db: Database, limit: int, after: tuple[datetime, uuid.UUID] | None
 ) -> UserPage:
     """Users in creation order, from just after the key `after` (keyset pagination).
 
@@ -29,51 +32,58 @@ async def list_users(
     query = select(User).order_by(User.created_at, User.user_id).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(User.created_at, User.user_id) > tuple_(*after))
-    users = list((await session.scalars(query)).all())
+    async with db.session() as session:
+        users = list((await session.scalars(query)).all())
     return UserPage(users=users[:limit], has_more=len(users) > limit)
 
 
-async def get_user(*, session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.get(User, user_id)
+async def get_user(*, db: Database, user_id: uuid.UUID) -> User:
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(messages.USER_NOT_FOUND)
+    return user
 
 
 async def update_user(
     *,
-    session: AsyncSession,
+    db: Database,
+    caller: SessionUser,
     user_id: uuid.UUID,
     is_active: bool | None,
     is_superuser: bool | None,
-) -> User | None:
-    """Set the given flags; deactivation revokes every session in the same transaction.
+) -> User:
+    """Set the given flags (None leaves one as it is); deactivation revokes every session.
 
-    None for a flag leaves it as it is. Returns the updated user, or None when
-    there is no such user.
+    Both happen in one transaction. A superuser cannot demote or deactivate
+    themself here: that could leave the service without one.
     """
+    if user_id == caller.user_id:
+        if is_superuser is False:
+            raise ConflictError(messages.CANNOT_DEMOTE_SELF)
+        if is_active is False:
+            raise ConflictError(messages.CANNOT_DEACTIVATE_SELF)
     changes = {
         name: value
         for name, value in (("is_active", is_active), ("is_superuser", is_superuser))
         if value is not None
     }
     if not changes:
-        return await get_user(session=session, user_id=user_id)
-    query = update(User).where(User.user_id == user_id).values(**changes).returning(User)
-    user = (await session.scalars(query)).first()
-    if user is None:
-        return None
-    if is_active is False:
-        await session.execute(
-            update(UserSession)
-            .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-            .values(revoked_at=func.now())
-        )
-    await session.commit()
+        return await get_user(db=db, user_id=user_id)
+    async with db.session() as session:
+        query = update(User).where(User.user_id == user_id).values(**changes).returning(User)
+        user = (await session.scalars(query)).first()
+        if user is None:
+            raise NotFoundError(messages.USER_NOT_FOUND)
+        if is_active is False:
+            await sessions.revoke_all_sessions(db=await driver_connection(session), user_id=user_id)
+        await session.commit()
     return user
 
 
-async def delete_user(*, session: AsyncSession, user_id: uuid.UUID) -> bool:
-    """Delete the user; sessions and tokens go with it (ON DELETE CASCADE). False if unknown."""
-    result = await session.execute(
-        delete(User).where(User.user_id == user_id).returning(User.user_id)
-    )
-    await session.commit()
-    return result.first() is not None
+async def delete_user(*, db: Database, caller: SessionUser, user_id: uuid.UUID) -> None:
+    """Delete the account; its sessions go with it, so its access tokens fail at once."""
+    if user_id == caller.user_id:
+        raise ConflictError(messages.CANNOT_DELETE_SELF)
+    if not await accounts.delete_user(db=db, user_id=user_id):
+        raise NotFoundError(messages.USER_NOT_FOUND)

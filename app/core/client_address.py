@@ -9,12 +9,20 @@ to the left of it were written by the client itself and are ignored.
 
 import ipaddress
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import IPvAnyNetwork
 from starlette.types import Scope
 
 IPV6_PREFIX = 64
 UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who sent a request, as far as it can be trusted."""
+
+    address: str
 
 
 def _is_trusted(address: str, trusted: Sequence[IPvAnyNetwork]) -> bool:

@@ -4,6 +4,7 @@
 lists every setting with its default.
 """
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -12,7 +13,13 @@ from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-MIN_PRODUCTION_SECRET_BYTES = 32
+# An HMAC key at least as long as the hash's output (RFC 7518 section 3.2).
+MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+# What the documented example values carry (deploy/kubernetes/base/secret.example.yaml),
+# and the usual placeholders: a deployment that copied one refuses to start.
+EXAMPLE_VALUE_MARKS = ("example-only", "change-me", "changeme", "changethis")
+# OWASP's Argon2id minimums with one lane: (memory KiB, passes), equally strong.
+OWASP_ARGON2ID_MINIMUMS = ((47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5))
 
 
 class Database(BaseModel):
@@ -40,6 +47,8 @@ class Security(BaseModel):
     jwt_issuer: str = "fastapi-auth-backend"
     access_token_expire_secs: int = Field(default=15 * 60, ge=1)
     refresh_token_expire_secs: int = Field(default=28 * 24 * 3600, ge=1)
+    # A session ends this long after its login, however often it is refreshed.
+    session_max_lifetime_secs: int = Field(default=90 * 24 * 3600, ge=1)
     # A spent refresh token replayed later than this is treated as stolen and
     # revokes its session; within it, the replay only fails (two browser tabs).
     refresh_reuse_grace_secs: int = Field(default=10, ge=0)
@@ -75,6 +84,12 @@ class Smtp(BaseModel):
     timeout_secs: float = Field(default=10.0, gt=0)
 
 
+class Recovery(BaseModel):
+    # Off: /auth/password-recovery and /auth/password-reset answer 404 and no
+    # recovery email is sent. Production without SMTP__HOST must say so.
+    enabled: bool = True
+
+
 class Throttle(BaseModel):
     """Limits on credential guessing, counted in PostgreSQL so every replica shares them."""
 
@@ -104,6 +119,7 @@ class Settings(BaseSettings):
     database: Database = Field(default_factory=Database)
     security: Security = Field(default_factory=Security)
     smtp: Smtp = Field(default_factory=Smtp)
+    recovery: Recovery = Field(default_factory=Recovery)
     # Where users reach the service (or its front end): the base of the links
     # in emails, `{public_url}/reset-password?token=...`.
     public_url: str = "http://127.0.0.1:8000"
@@ -122,14 +138,90 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         secret = self.security.jwt_secret_key
-        if secret is None or len(secret.get_secret_value().encode()) < MIN_PRODUCTION_SECRET_BYTES:
+        algorithm = self.security.jwt_algorithm
+        min_bytes = MIN_SECRET_BYTES[algorithm]
+        if secret is None or len(secret.get_secret_value().encode()) < min_bytes:
             raise ValueError(
-                "SECURITY__JWT_SECRET_KEY must be set to at least "
-                f"{MIN_PRODUCTION_SECRET_BYTES} bytes when ENVIRONMENT=production"
+                f"SECURITY__JWT_SECRET_KEY must be set to at least {min_bytes} bytes for "
+                f"{algorithm} when ENVIRONMENT=production (openssl rand -hex 32 gives 64)"
             )
         if self.database.url is None:
             raise ValueError("DATABASE__URL must be set when ENVIRONMENT=production")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_example_secrets_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        secrets = {
+            "SECURITY__JWT_SECRET_KEY": self.security.jwt_secret_key,
+            "DATABASE__URL": self.database.url,
+            "SMTP__PASSWORD": self.smtp.password,
+        }
+        for name, value in secrets.items():
+            if value is not None and is_example_value(value.get_secret_value()):
+                raise ValueError(
+                    f"{name} holds a documented example value; "
+                    "set a real secret when ENVIRONMENT=production"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_weak_password_hashing_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        memory_kib = self.security.password_hash_memory_kib
+        passes = self.security.password_hash_time_cost
+        if not any(memory_kib >= m and passes >= t for m, t in OWASP_ARGON2ID_MINIMUMS):
+            raise ValueError(
+                "SECURITY__PASSWORD_HASH_MEMORY_KIB and _TIME_COST are below OWASP's "
+                "Argon2id minimum when ENVIRONMENT=production: use at least one of "
+                + ", ".join(f"{m} KiB with {t} passes" for m, t in OWASP_ARGON2ID_MINIMUMS)
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_email_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        if not self.smtp.host:
+            if self.recovery.enabled:
+                raise ValueError(
+                    "SMTP__HOST must be set when ENVIRONMENT=production, or password "
+                    "recovery switched off with RECOVERY__ENABLED=false"
+                )
+        elif self.smtp.security == "none" and not is_loopback_host(self.smtp.host):
+            raise ValueError(
+                "SMTP__SECURITY=none sends recovery links and the SMTP password in clear: "
+                "use starttls or tls, or a relay on a loopback address, when "
+                "ENVIRONMENT=production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_any_origin_in_production(self) -> Self:
+        if self.environment == "production" and "*" in self.security.backend_cors_origins:
+            raise ValueError(
+                'SECURITY__BACKEND_CORS_ORIGINS must list origins by name, not "*", '
+                "when ENVIRONMENT=production"
+            )
+        return self
+
+
+def is_example_value(value: str) -> bool:
+    lowered = value.lower()
+    return any(mark in lowered for mark in EXAMPLE_VALUE_MARKS)
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` (and its subdomains, RFC 6761) or a loopback address."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

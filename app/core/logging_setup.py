@@ -8,6 +8,7 @@ a logger, and an unexpected `extra` is not printed.
 
 import json
 import logging
+import logging.config
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,18 @@ FIELDS = (
 )
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph
+# separators, as escapes: written raw, a newline (or a terminal escape) in a
+# request path would end the log line and let a client forge the next one.
+_CONTROL_ESCAPES = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+}
+
+
+def escape_control_characters(text: str) -> str:
+    return text.translate(_CONTROL_ESCAPES)
 
 
 class RequestIdFilter(logging.Filter):
@@ -60,13 +73,22 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """One line per record (a traceback follows on lines of its own).
+
+    Control characters in the message are escaped: a message may carry what a
+    client sent (a request path), and JSON lines escape them by themselves.
+    """
+
     def __init__(self) -> None:
         super().__init__(LOG_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape_control_characters(super().formatMessage(record))
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = " ".join(
-            f"{name}={value}"
+            f"{name}={escape_control_characters(str(value))}"
             for name, value in _fields(record).items()
             if name in ("request_id", "user_id")
         )
@@ -109,12 +131,9 @@ def logging_config(settings: Settings) -> dict[str, Any]:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Configure the app's logger once per process (uvicorn may have done it already)."""
+    """Configure the loggers once per process (uvicorn may have done it already)."""
     app_logger = logging.getLogger("app")
-    app_logger.setLevel(settings.log_level)
-    if not app_logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter() if uses_json(settings) else TextFormatter())
-        handler.addFilter(RequestIdFilter())
-        app_logger.addHandler(handler)
-        app_logger.propagate = False
+    if app_logger.handlers:
+        app_logger.setLevel(settings.log_level)
+        return
+    logging.config.dictConfig(logging_config(settings))

@@ -21,7 +21,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from app.core.database_session import Database
+from app.core.database import Database
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -43,32 +43,26 @@ REFRESH_TOKEN_REUSE = Counter(
 THROTTLED = Counter("throttled_requests", "Requests refused with 429, by action", ["action"])
 # livesum: a scrape adds up the workers that are alive.
 DB_POOL_CONNECTIONS = Gauge(
-    "db_pool_connections", "Open database connections", ["pool"], multiprocess_mode="livesum"
+    "db_pool_connections", "Open database connections", multiprocess_mode="livesum"
 )
 DB_POOL_CHECKED_OUT = Gauge(
     "db_pool_checked_out_connections",
     "Database connections in use by a request",
-    ["pool"],
     multiprocess_mode="livesum",
 )
 
 
-def sample_pools(database: Database) -> None:
-    """Copy both pools' sizes into the gauges (cheap: counters the pools keep)."""
-    size = database.pool.get_size()
-    DB_POOL_CONNECTIONS.labels("asyncpg").set(size)
-    DB_POOL_CHECKED_OUT.labels("asyncpg").set(size - database.pool.get_idle_size())
-    engine_pool = database.engine.sync_engine.pool
-    checked_out: int = engine_pool.checkedout()  # type: ignore[attr-defined]
-    checked_in: int = engine_pool.checkedin()  # type: ignore[attr-defined]
-    DB_POOL_CONNECTIONS.labels("sqlalchemy").set(checked_in + checked_out)
-    DB_POOL_CHECKED_OUT.labels("sqlalchemy").set(checked_out)
+def sample_pool(database: Database) -> None:
+    """Copy the pool's use into the gauges (cheap: counters the pool keeps)."""
+    connections, checked_out = database.pool_usage()
+    DB_POOL_CONNECTIONS.set(connections)
+    DB_POOL_CHECKED_OUT.set(checked_out)
 
 
-async def sample_pools_forever(database: Database) -> None:
+async def sample_pool_forever(database: Database) -> None:
     """Keep the pool gauges fresh in every worker, not only in the one scraped."""
     while True:
-        sample_pools(database)
+        sample_pool(database)
         await asyncio.sleep(POOL_SAMPLE_INTERVAL_SECS)
 
 

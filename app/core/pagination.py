@@ -16,13 +16,13 @@ import struct
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from app.core.security.keys import derive_key
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KEY = struct.Struct(">q16s")
 _TAG_BYTES = 16
 _CURSOR_BYTES = _KEY.size + _TAG_BYTES
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-# The MAC key is derived from the JWT secret for this one purpose, so that a
-# cursor tag can never double as a token signature or the other way round.
 _KEY_PURPOSE = b"user-list-cursor"
 
 
@@ -32,7 +32,7 @@ class InvalidCursorError(Exception):
 
 class CursorSigner:
     def __init__(self, *, secret: str) -> None:
-        self._key = hmac.new(secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+        self._key = derive_key(secret, _KEY_PURPOSE)
 
     def _tag(self, key: bytes) -> bytes:
         return hmac.new(self._key, key, hashlib.sha256).digest()[:_TAG_BYTES]

@@ -6,54 +6,43 @@ There is at most one per user: a newer request replaces the older token, and
 a reset deletes the token it uses, so each works once.
 """
 
-import hashlib
 import html
 import logging
-import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-import asyncpg
-
+from app.core import accounts, messages, security_events, sessions
+from app.core.background_jobs import BackgroundJobs
+from app.core.client_address import Client
 from app.core.config import Settings
+from app.core.database import Database
 from app.core.email import OutgoingEmail, send_email
+from app.core.email_address import canonical_email
+from app.core.errors import InvalidInputError
+from app.core.security.password import PasswordHashing
+from app.core.security.secret_tokens import hash_secret_token, new_secret_token
+from app.core.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
-RECOVERY_TOKEN_BYTES = 32
 EMAIL_SUBJECT = "Reset your password"
 
 # Only known, active accounts get a token; the upsert keeps one row per user.
 _ISSUE = """
 INSERT INTO password_reset_tokens (token_hash, user_id, expires_at)
-SELECT $2, user_id, $3 FROM users WHERE lower(email) = lower($1) AND is_active
+SELECT $2, user_id, $3 FROM users WHERE email_canonical = $1 AND is_active
 ON CONFLICT (user_id) DO UPDATE
 SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
 RETURNING (SELECT email FROM users WHERE users.user_id = password_reset_tokens.user_id)
 """
 
-# Spend the token, set the password and revoke every session in one
-# statement: two resets with one token cannot both win, and no session
-# survives a password it was not opened with.
-_RESET = """
-WITH spent AS (
-    DELETE FROM password_reset_tokens WHERE token_hash = $1 AND expires_at > now()
-    RETURNING user_id
-), updated AS (
-    UPDATE users SET password_hash = $2, updated_at = now()
-    FROM spent WHERE users.user_id = spent.user_id AND users.is_active
-    RETURNING users.user_id
-), revoked AS (
-    UPDATE user_sessions SET revoked_at = now()
-    FROM updated WHERE user_sessions.user_id = updated.user_id AND revoked_at IS NULL
-)
-SELECT user_id FROM updated
+# Deleting the token row is what spends it: of two resets with one token,
+# only one gets its row back.
+_SPEND = """
+DELETE FROM password_reset_tokens AS t USING users AS u
+WHERE t.token_hash = $1 AND t.expires_at > now() AND u.user_id = t.user_id AND u.is_active
+RETURNING t.user_id
 """
-
-
-def hash_recovery_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def recovery_link(*, public_url: str, token: str) -> str:
@@ -78,43 +67,78 @@ def recovery_email(*, recipient: str, link: str, valid_minutes: int) -> Outgoing
 
 
 async def issue_recovery_token(
-    *, pool: asyncpg.Pool, email: str, token_hash: bytes, expires_at: datetime
+    *, db: Database, email: str, token_hash: bytes, expires_at: datetime
 ) -> str | None:
     """Store a token for the active account of `email`: its stored address, or None.
 
-    `email` has passed email validation (no NUL, at most 254 characters), so
-    the database can take it as it is.
+    `email` has passed the request's email validation, so the database can
+    take it as it is.
     """
-    recipient: str | None = await pool.fetchval(_ISSUE, email, token_hash, expires_at)
+    recipient: str | None = await db.fetchval(
+        _ISSUE, canonical_email(email), token_hash, expires_at
+    )
     return recipient
 
 
-async def request_password_recovery(*, pool: asyncpg.Pool, settings: Settings, email: str) -> None:
-    """The whole recovery request, run in the background: unknown emails do nothing.
+async def send_recovery_email(*, db: Database, settings: Settings, email: str) -> None:
+    """Issue a token and mail it, run in the background: unknown emails do nothing.
 
     Running lookup and sending after the response has gone out is what keeps
     the answer for a known email exactly as fast as for an unknown one.
     """
-    token = secrets.token_urlsafe(RECOVERY_TOKEN_BYTES)
+    token, token_hash = new_secret_token()
     lifetime_secs = settings.security.password_reset_token_expire_secs
     recipient = await issue_recovery_token(
-        pool=pool,
+        db=db,
         email=email,
-        token_hash=hash_recovery_token(token),
+        token_hash=token_hash,
         expires_at=datetime.now(UTC) + timedelta(seconds=lifetime_secs),
     )
     if recipient is None:
         return
     link = recovery_link(public_url=settings.public_url, token=token)
     await send_email(
-        settings=settings.smtp,
+        settings=settings,
         email=recovery_email(recipient=recipient, link=link, valid_minutes=-(-lifetime_secs // 60)),
     )
 
 
-async def reset_password(*, pool: asyncpg.Pool, token: str, password_hash: str) -> uuid.UUID | None:
-    """Spend `token` and set the password: the user's id, or None for a bad token."""
-    user_id: uuid.UUID | None = await pool.fetchval(
-        _RESET, hash_recovery_token(token), password_hash
+async def request_password_recovery(
+    *,
+    db: Database,
+    settings: Settings,
+    throttle: Throttle,
+    jobs: BackgroundJobs,
+    client: Client,
+    email: str,
+) -> None:
+    """Throttle the request, then mail a link in the background, if the account exists.
+
+    Requests are throttled per client address and per target email alike,
+    known or not, so neither the answer nor a 429 tells who has an account.
+    """
+    await throttle.attempt("recovery", client=client.address, account=email)
+    jobs.spawn(
+        send_recovery_email(db=db, settings=settings, email=email),
+        name="password recovery email",
     )
-    return user_id
+
+
+async def reset_password(
+    *, db: Database, hashing: PasswordHashing, token: str, new_password: str
+) -> None:
+    """Spend `token`, set the password and revoke every session, in one transaction.
+
+    No session survives a password it was not opened with.
+    """
+    password_hash = await hashing.hash(new_password)
+    async with db.transaction() as connection:
+        user_id = await connection.fetchval(_SPEND, hash_secret_token(token))
+        if user_id is None:
+            raise InvalidInputError(messages.INVALID_RESET_TOKEN)
+        await accounts.set_password_hash(
+            db=connection, user_id=user_id, password_hash=password_hash
+        )
+        await sessions.revoke_all_sessions(db=connection, user_id=user_id)
+    security_events.password_changed(user_id=user_id)
+    security_events.sessions_revoked(user_id=user_id, reason="password_reset")

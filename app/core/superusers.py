@@ -2,22 +2,23 @@
 
 import uuid
 
-import asyncpg
-
+from app.core.database import Database
+from app.core.email_address import canonical_email
 from app.core.sessions import revoke_all_sessions
 
 # One statement, so that an account registered meanwhile is promoted rather
-# than duplicated: the unique index on lower(email) settles the race.
+# than duplicated: the unique constraint on the canonical email settles the race.
 _UPSERT_SUPERUSER = """
-INSERT INTO users (user_id, email, password_hash, is_superuser) VALUES ($1, $2, $3, true)
-ON CONFLICT ((lower(email))) DO UPDATE
+INSERT INTO users (user_id, email, email_canonical, password_hash, is_superuser)
+VALUES ($1, $2, $3, $4, true)
+ON CONFLICT (email_canonical) DO UPDATE
 SET password_hash = EXCLUDED.password_hash, is_superuser = true, is_active = true,
     updated_at = now()
 RETURNING user_id
 """
 
 
-async def make_superuser(*, connection: asyncpg.Connection, email: str, password_hash: str) -> bool:
+async def make_superuser(*, db: Database, email: str, password_hash: str) -> bool:
     """Create an active superuser with this password, or turn the account of `email` into one.
 
     An existing account also gets the new password and loses its sessions:
@@ -25,8 +26,10 @@ async def make_superuser(*, connection: asyncpg.Connection, email: str, password
     to what is now a superuser. Returns whether the account was created.
     """
     new_user_id = uuid.uuid4()
-    async with connection.transaction():
-        user_id = await connection.fetchval(_UPSERT_SUPERUSER, new_user_id, email, password_hash)
+    async with db.transaction() as connection:
+        user_id = await connection.fetchval(
+            _UPSERT_SUPERUSER, new_user_id, email, canonical_email(email), password_hash
+        )
         if user_id == new_user_id:
             return True
         await revoke_all_sessions(db=connection, user_id=user_id)

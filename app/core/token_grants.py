@@ -1,25 +1,15 @@
-"""The two OAuth2 grants: password (opens a session) and refresh_token (rotates it)."""
+"""The OAuth2 grants: password (opens a session) and refresh_token (rotates it)."""
 
-import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
-from app.api import api_messages
-from app.core import accounts, security_events, sessions
-from app.core.config import Security
-from app.core.security.jwt import AccessTokens
-from app.core.security.password import PasswordHashing
-from app.core.security.refresh_token import hash_refresh_token, new_refresh_token
-
-
-class InvalidGrantError(Exception):
-    """RFC 6749 `invalid_grant`: wrong credentials or an unusable refresh token."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+from app.core import accounts, messages, security_events, sessions
+from app.core.client_address import Client
+from app.core.errors import InvalidGrantError
+from app.core.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,86 +20,118 @@ class IssuedTokens:
     refresh_token_expires_at: int
 
 
-def _refresh_expiry(settings: Security) -> tuple[datetime, int]:
-    expires_at = int(time.time()) + settings.refresh_token_expire_secs
-    return datetime.fromtimestamp(expires_at, UTC), expires_at
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 async def password_grant(
-    *,
-    pool: asyncpg.Pool,
-    hashing: PasswordHashing,
-    access_tokens: AccessTokens,
-    settings: Security,
-    email: str,
-    password: str,
+    *, services: Services, client: Client, email: str, password: str
 ) -> IssuedTokens:
-    """Open a session. Unknown, wrong and inactive all fail alike, after the same work."""
-    credentials = await accounts.find_credentials(pool=pool, email=email)
-    matches, upgraded_hash = await hashing.verify(
+    """Open a session: throttled, and unknown, wrong and inactive all fail alike.
+
+    The throttle is checked before the costly hash, so a throttled guess gets
+    no answer and costs no CPU; each failure counts against the account, and
+    a success forgets its failures.
+    """
+    throttle = services.throttle
+    failures = await throttle.attempt(
+        "login", client=client.address, account=email, count_account=False
+    )
+    try:
+        tokens = await _check_password_and_open_session(
+            services=services, email=email, password=password
+        )
+    except InvalidGrantError:
+        await throttle.failed("login", account=email)
+        raise
+    if failures:
+        await throttle.succeeded("login", account=email)
+    return tokens
+
+
+async def _check_password_and_open_session(
+    *, services: Services, email: str, password: str
+) -> IssuedTokens:
+    db, settings = services.database, services.settings.security
+    credentials = await accounts.find_credentials(db=db, email=email)
+    matches, upgraded_hash = await services.password_hashing.verify(
         credentials.password_hash if credentials else None, password
     )
     if credentials is None or not matches or not credentials.is_active:
         security_events.login_failed(user_id=credentials.user_id if credentials else None)
-        raise InvalidGrantError(api_messages.INCORRECT_EMAIL_OR_PASSWORD)
+        raise InvalidGrantError(messages.INCORRECT_EMAIL_OR_PASSWORD)
     if upgraded_hash is not None:
-        await accounts.store_password_hash(
-            pool=pool, user_id=credentials.user_id, password_hash=upgraded_hash
+        await accounts.set_password_hash(
+            db=db, user_id=credentials.user_id, password_hash=upgraded_hash
         )
-    refresh_token, refresh_hash = new_refresh_token()
-    refresh_expires_at, refresh_expires_unix = _refresh_expiry(settings)
+    session_id = uuid.uuid4()
     try:
-        session_id = await sessions.open_session(
-            pool=pool,
+        refresh_expires_at = await sessions.open_session(
+            db=db,
+            session_id=session_id,
             user_id=credentials.user_id,
-            refresh_token_hash=refresh_hash,
-            refresh_expires_at=refresh_expires_at,
+            lifetime_secs=settings.session_max_lifetime_secs,
+            refresh_lifetime_secs=settings.refresh_token_expire_secs,
         )
     except asyncpg.ForeignKeyViolationError as error:
         # The account was deleted between the password check and now.
-        raise InvalidGrantError(api_messages.INCORRECT_EMAIL_OR_PASSWORD) from error
-    access_token, expires_at = access_tokens.issue(
+        raise InvalidGrantError(messages.INCORRECT_EMAIL_OR_PASSWORD) from error
+    access_token, expires_at = services.access_tokens.issue(
         user_id=credentials.user_id, session_id=session_id
     )
     security_events.login_succeeded(user_id=credentials.user_id)
-    return IssuedTokens(access_token, expires_at, refresh_token, refresh_expires_unix)
+    refresh_token = services.refresh_tokens.issue(session_id=session_id, generation=0)
+    return IssuedTokens(access_token, expires_at, refresh_token, _unix(refresh_expires_at))
 
 
-async def refresh_grant(
-    *,
-    pool: asyncpg.Pool,
-    access_tokens: AccessTokens,
-    settings: Security,
-    refresh_token: str,
-) -> IssuedTokens:
-    """Spend `refresh_token` for a successor in the same session (RFC 9700 rotation)."""
-    token_hash = hash_refresh_token(refresh_token)
-    successor, successor_hash = new_refresh_token()
-    successor_expires_at, successor_expires_unix = _refresh_expiry(settings)
-    try:
-        rotated = await sessions.rotate_refresh_token(
-            pool=pool,
-            token_hash=token_hash,
-            successor_hash=successor_hash,
-            successor_expires_at=successor_expires_at,
-        )
-    except asyncpg.DeadlockDetectedError:
-        # The session is being deleted (with its user) while this request
-        # runs, by a deletion that takes the session row before its tokens
-        # (a cascade from `users`; accounts.delete_user avoids that order):
-        # the rotation holds the token row and waits for the session row, and
-        # PostgreSQL fails one of the two. (No foreign-key violation can
-        # happen here: deleting the session must first take the token row.)
-        rotated = None
-    if rotated is None:
-        revoked = await sessions.revoke_session_if_replayed(
-            pool=pool, token_hash=token_hash, grace_secs=settings.refresh_reuse_grace_secs
-        )
-        if revoked is not None:
-            security_events.refresh_token_reused(session_id=revoked[0], user_id=revoked[1])
+async def refresh_grant(*, services: Services, refresh_token: str) -> IssuedTokens:
+    """Spend `refresh_token` for its successor in the same session (RFC 9700 rotation).
+
+    A token that is not genuine is refused before the database is asked, so
+    a forged one can never revoke a session.
+    """
+    db, settings = services.database, services.settings.security
+    claims = services.refresh_tokens.read(refresh_token)
+    if claims is None:
         security_events.refresh_failed()
-        raise InvalidGrantError(api_messages.INVALID_REFRESH_TOKEN)
-    session_id, user_id = rotated
+        raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
+    rotation = await sessions.rotate(
+        db=db,
+        session_id=claims.session_id,
+        generation=claims.generation,
+        refresh_lifetime_secs=settings.refresh_token_expire_secs,
+    )
+    if rotation is None:
+        user_id = await sessions.revoke_if_replayed(
+            db=db,
+            session_id=claims.session_id,
+            generation=claims.generation,
+            grace_secs=settings.refresh_reuse_grace_secs,
+        )
+        if user_id is not None:
+            security_events.refresh_token_reused(session_id=claims.session_id, user_id=user_id)
+        security_events.refresh_failed()
+        raise InvalidGrantError(messages.INVALID_REFRESH_TOKEN)
     security_events.refresh_succeeded()
-    access_token, expires_at = access_tokens.issue(user_id=user_id, session_id=session_id)
-    return IssuedTokens(access_token, expires_at, successor, successor_expires_unix)
+    access_token, expires_at = services.access_tokens.issue(
+        user_id=rotation.user_id, session_id=claims.session_id
+    )
+    successor = services.refresh_tokens.issue(
+        session_id=claims.session_id, generation=rotation.generation
+    )
+    return IssuedTokens(access_token, expires_at, successor, _unix(rotation.refresh_expires_at))
+
+
+async def logout(*, services: Services, refresh_token: str) -> None:
+    """Revoke the session of this refresh token (spent or not); unknown tokens are no error."""
+    claims = services.refresh_tokens.read(refresh_token)
+    if claims is not None:
+        await sessions.revoke_by_refresh_token(
+            db=services.database, session_id=claims.session_id, generation=claims.generation
+        )
+
+
+async def logout_all(*, services: Services, session: sessions.SessionUser) -> None:
+    """Revoke every session of the signed-in user, this one included."""
+    await sessions.revoke_all_sessions(db=services.database, user_id=session.user_id)
+    security_events.sessions_revoked(user_id=session.user_id, reason="logout_all")

@@ -4,8 +4,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StrictBool, field_validator
 
-from app.api import api_messages
+from app.core import messages
 from app.core.security.common_passwords import is_common_password
+from app.models import MAX_EMAIL_LENGTH
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
@@ -13,9 +14,11 @@ PASSWORD_MAX_LENGTH = 256
 
 def _refuse_common(password: str) -> str:
     if is_common_password(password):
-        raise ValueError(api_messages.PASSWORD_TOO_COMMON)
+        raise ValueError(messages.PASSWORD_TOO_COMMON)
     return password
 
+
+Email = Annotated[EmailStr, Field(max_length=MAX_EMAIL_LENGTH)]
 
 # NIST SP 800-63B: length counts Unicode characters, any character is allowed,
 # nothing is truncated, no composition rules, common passwords are refused.
@@ -33,12 +36,12 @@ class BaseRequest(BaseModel):
         # No email, password or token contains NUL, PostgreSQL text cannot
         # hold it, and API.md asks for a 4xx: refused in every string field.
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError(api_messages.NUL_CHARACTER)
+            raise ValueError(messages.NUL_CHARACTER)
         return value
 
 
 class UserCreateRequest(BaseRequest):
-    email: EmailStr
+    email: Email
     password: NewPassword
 
 
@@ -60,7 +63,7 @@ class UserUpdateRequest(BaseRequest):
 
 
 class PasswordRecoveryRequest(BaseRequest):
-    email: EmailStr
+    email: Email
 
 
 class PasswordResetRequest(BaseRequest):

@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from sqlalchemy import URL, make_url
 
 from app.core.config import Database, Security, Settings
-from app.core.database_session import asyncpg_dsn, resolve_database_url
+from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
-from app.main import create_app
 from app.models import Base
+from app.tests.apps import client_of, running_app
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 # Argon2id at its cheapest: the tests exercise the logic, not the cost.
@@ -124,8 +124,7 @@ def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
 
 @pytest.fixture(scope="session")
 async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
-    application = create_app(make_settings())
-    async with application.router.lifespan_context(application):
+    async with running_app(make_settings()) as application:
         yield application
 
 
@@ -148,7 +147,5 @@ async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client(app: FastAPI, db: asyncpg.Connection) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
-    ) as client:
+    async with client_of(app) as client:
         yield client

@@ -7,21 +7,19 @@ from typing import Any
 
 import asyncpg
 import httpx
-from fastapi import FastAPI
 
 from app.core.config import Settings
-from app.main import create_app
+from app.tests.apps import running_app, with_lifespan_state
 from app.tests.factories import bearer, register_and_login, url
 
 
 async def test_accepted_access_token_is_refused_once_expired(
     make_settings: Callable[..., Settings], db: asyncpg.Connection
 ) -> None:
-    app: FastAPI = create_app(make_settings(access_token_expire_secs=1))
     async with (
-        app.router.lifespan_context(app),
+        running_app(make_settings(access_token_expire_secs=1)) as app,
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+            transport=httpx.ASGITransport(app=with_lifespan_state(app)), base_url="http://localhost"
         ) as client,
     ):
         _, tokens = await register_and_login(client, app)

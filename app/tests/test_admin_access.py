@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     bearer,
     register_and_login,
@@ -64,7 +64,7 @@ async def test_admin_call_by_ordinary_user_is_403(
     _, tokens = await register_and_login(client, app)
     response = await call(client, app, name, method, body, bearer(tokens), **params)
     assert response.status_code == 403
-    assert response.json() == {"detail": api_messages.SUPERUSER_REQUIRED}
+    assert response.json() == {"detail": messages.SUPERUSER_REQUIRED}
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ async def test_admin_call_with_unknown_user_is_404(
     _, tokens = await superuser_and_tokens(client, app, db)
     response = await call(client, app, name, method, body, bearer(tokens), user_id=UNKNOWN_ID)
     assert response.status_code == 404
-    assert response.json() == {"detail": api_messages.USER_NOT_FOUND}
+    assert response.json() == {"detail": messages.USER_NOT_FOUND}
 
 
 @pytest.mark.parametrize(

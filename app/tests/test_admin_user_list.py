@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import bearer, superuser_and_tokens, url
 
 
@@ -17,9 +17,9 @@ async def insert_users(db: asyncpg.Connection, count: int) -> None:
     """`count` users in one statement: they share one created_at, so only user_id orders them."""
     await db.execute(
         """
-        INSERT INTO users (user_id, email, password_hash)
-        SELECT gen_random_uuid(), 'bulk-' || gen_random_uuid() || '@example.com', 'x'
-        FROM generate_series(1, $1)
+        INSERT INTO users (user_id, email, email_canonical, password_hash)
+        SELECT id, 'bulk-' || id || '@example.com', 'bulk-' || id || '@example.com', 'x'
+        FROM (SELECT gen_random_uuid() AS id FROM generate_series(1, $1)) AS ids
         """,
         count,
     )
@@ -130,7 +130,7 @@ async def test_tampered_cursor_is_422(
     forged = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
     response = await list_page(client, app, tokens, cursor=forged)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == api_messages.INVALID_CURSOR
+    assert response.json()["detail"][0]["msg"] == messages.INVALID_CURSOR
     assert response.json()["detail"][0]["loc"] == ["query", "cursor"]
 
 

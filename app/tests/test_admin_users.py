@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import bearer, register, register_and_login, superuser_and_tokens, url
 
 
@@ -125,8 +125,8 @@ async def test_patch_with_non_boolean_flag_is_422(
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({"is_superuser": False}, api_messages.CANNOT_DEMOTE_SELF),
-        ({"is_active": False}, api_messages.CANNOT_DEACTIVATE_SELF),
+        ({"is_superuser": False}, messages.CANNOT_DEMOTE_SELF),
+        ({"is_active": False}, messages.CANNOT_DEACTIVATE_SELF),
     ],
 )
 async def test_superuser_cannot_lock_themselves_out(
@@ -184,6 +184,6 @@ async def test_superuser_cannot_delete_themselves_here(
         url(app, "delete_user", user_id=account.user["user_id"]), headers=bearer(tokens)
     )
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.CANNOT_DELETE_SELF}
+    assert response.json() == {"detail": messages.CANNOT_DELETE_SELF}
     me = await client.get(url(app, "read_current_user"), headers=bearer(tokens))
     assert me.status_code == 200

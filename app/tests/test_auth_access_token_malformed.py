@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import DEFAULT_PASSWORD, post_token, register
 
 
@@ -36,7 +36,7 @@ async def test_json_body_gives_invalid_request(client: httpx.AsyncClient, app: F
     )
     assert response.status_code == 400
     assert response.json() == {
-        "detail": api_messages.MALFORMED_TOKEN_REQUEST,
+        "detail": messages.MALFORMED_TOKEN_REQUEST,
         "error": "invalid_request",
     }
 
@@ -102,6 +102,6 @@ async def test_other_grant_type_gives_unsupported_grant_type(
     )
     assert response.status_code == 400
     assert response.json() == {
-        "detail": api_messages.UNSUPPORTED_GRANT_TYPE,
+        "detail": messages.UNSUPPORTED_GRANT_TYPE,
         "error": "unsupported_grant_type",
     }

@@ -4,7 +4,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     assert_session_revoked,
     claims_of,
@@ -44,7 +44,7 @@ async def test_refresh_grant_with_spent_token_gives_invalid_grant(
     response = await refresh_grant(client, app, tokens["refresh_token"])
     assert response.status_code == 400
     assert response.json() == {
-        "detail": api_messages.INVALID_REFRESH_TOKEN,
+        "detail": messages.INVALID_REFRESH_TOKEN,
         "error": "invalid_grant",
     }
 
@@ -62,6 +62,6 @@ async def test_refresh_grant_replay_after_grace_period_revokes_the_session(
 ) -> None:
     _, tokens = await register_and_login(client, app)
     rotated = (await refresh_grant(client, app, tokens["refresh_token"])).json()
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '11 seconds'")
     assert (await refresh_grant(client, app, tokens["refresh_token"])).status_code == 400
     await assert_session_revoked(client, app, rotated)

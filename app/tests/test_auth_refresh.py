@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.tests.apps import client_of, running_app
 from app.tests.factories import (
@@ -26,7 +26,7 @@ from app.tests.factories import (
     wait_for_lock_waiter,
 )
 
-INVALID_GRANT = {"detail": api_messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
+INVALID_GRANT = {"detail": messages.INVALID_REFRESH_TOKEN, "error": "invalid_grant"}
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +54,12 @@ async def test_refresh_returns_new_tokens_in_the_same_session(
     assert await session_works(client, app, rotated)
 
 
-async def test_refresh_spends_the_token_sent(
+async def test_refresh_moves_the_session_to_its_next_generation(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:
     _, tokens = await register_and_login(client, app)
     await refresh(client, app, tokens["refresh_token"])
-    spent = await db.fetchval("SELECT count(*) FROM refresh_tokens WHERE spent_at IS NOT NULL")
-    assert spent == 1
+    assert await db.fetchval("SELECT generation FROM user_sessions") == 1
 
 
 async def test_spent_token_gives_400_invalid_grant(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -86,7 +85,7 @@ async def test_replay_after_grace_period_revokes_the_session(
 ) -> None:
     _, tokens = await register_and_login(client, app)
     rotated = (await refresh(client, app, tokens["refresh_token"])).json()
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '11 seconds'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '11 seconds'")
     response = await refresh(client, app, tokens["refresh_token"])
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT
@@ -100,7 +99,7 @@ async def test_replay_after_grace_period_leaves_other_sessions_alone(
     account, tokens = await register_and_login(client, app)
     other = await login(client, app, email=account.email)
     await refresh(client, app, tokens["refresh_token"])
-    await db.execute("UPDATE refresh_tokens SET spent_at = spent_at - interval '1 minute'")
+    await db.execute("UPDATE user_sessions SET rotated_at = rotated_at - interval '1 minute'")
     await refresh(client, app, tokens["refresh_token"])
     assert await session_works(client, app, other)
 
@@ -135,7 +134,7 @@ async def test_expired_token_gives_400(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:
     _, tokens = await register_and_login(client, app)
-    await db.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
+    await db.execute("UPDATE user_sessions SET refresh_expires_at = now() - interval '1 second'")
     response = await refresh(client, app, tokens["refresh_token"])
     assert response.status_code == 400
     assert response.json() == INVALID_GRANT

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import DEFAULT_PASSWORD, new_email, register, url
 
 
@@ -67,7 +67,7 @@ async def test_register_same_email_twice_gives_409(client: httpx.AsyncClient, ap
     account = await register(client, app)
     response = await post_register(client, app, account.email)
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.EMAIL_ALREADY_REGISTERED}
+    assert response.json() == {"detail": messages.EMAIL_ALREADY_REGISTERED}
 
 
 async def test_register_same_email_in_other_case_gives_409(
@@ -87,15 +87,17 @@ async def test_concurrent_registrations_of_one_email_let_exactly_one_win(
     assert sorted(response.status_code for response in responses) == [201, 409, 409, 409, 409]
 
 
-async def test_database_refuses_email_differing_only_in_case(
+async def test_database_refuses_a_second_row_with_the_same_canonical_email(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:
     account = await register(client, app)
     with pytest.raises(asyncpg.UniqueViolationError):
         await db.execute(
-            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, 'x')",
+            "INSERT INTO users (user_id, email, email_canonical, password_hash)"
+            " VALUES ($1, $2, $3, 'x')",
             uuid.uuid4(),
             account.email.upper(),
+            account.email.lower(),
         )
 
 
@@ -165,4 +167,4 @@ async def test_register_common_password_gives_422(
 ) -> None:
     response = await post_register(client, app, new_email(), password)
     assert response.status_code == 422
-    assert api_messages.PASSWORD_TOO_COMMON in response.text
+    assert messages.PASSWORD_TOO_COMMON in response.text

@@ -9,13 +9,13 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import Message
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.tests.apps import client_of, running_app
 from app.tests.factories import DEFAULT_PASSWORD, new_email, url
 
 LIMIT = 300
-TOO_LARGE = {"detail": api_messages.REQUEST_BODY_TOO_LARGE}
+TOO_LARGE = {"detail": messages.REQUEST_BODY_TOO_LARGE}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.config import get_settings
-from app.core.database_session import asyncpg_dsn
+from app.core.database import asyncpg_dsn
 from app.tests.conftest import TEST_JWT_SECRET
 
 APP_SCRIPT = Path(sys.executable).with_name("app")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import Database, Security, Settings, get_settings
+from app.core.config import Database, Security, Settings, Smtp, get_settings
 from app.core.security.jwt import InvalidAccessTokenError, create_access_tokens
 
 DATABASE_URL = "postgresql+asyncpg://app:secret@db:5432/app"
@@ -20,6 +20,7 @@ def production(**overrides: Any) -> Settings:
         "environment": "production",
         "database": Database(url=DATABASE_URL),
         "security": Security(jwt_secret_key=STRONG_SECRET),
+        "smtp": Smtp(host="smtp.example.com"),
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -55,6 +56,7 @@ def test_production_reads_its_settings_from_the_environment(
     monkeypatch.setenv("DATABASE__URL", DATABASE_URL)
     monkeypatch.setenv("SECURITY__JWT_SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("SECURITY__ACCESS_TOKEN_EXPIRE_SECS", "60")
+    monkeypatch.setenv("SMTP__HOST", "smtp.example.com")
     settings = Settings(_env_file=None)
     assert settings.environment == "production"
     assert settings.security.access_token_expire_secs == 60
@@ -76,10 +78,10 @@ def test_local_secret_is_generated_once_and_reused(tmp_path: Path) -> None:
     second = create_access_tokens(local(tmp_path))
     token, _ = first.issue(user_id=uuid.uuid4(), session_id=uuid.uuid4())
     second.verify(token)
-    secret_file = tmp_path / "jwt_secret"
+    secret_file = tmp_path / "secrets" / "jwt_secret"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     assert len(secret_file.read_text().strip()) >= 64
-    assert [path.name for path in tmp_path.iterdir()] == ["jwt_secret"]
+    assert [path.name for path in secret_file.parent.iterdir()] == ["jwt_secret"]
 
 
 def test_local_secret_differs_between_data_dirs(tmp_path: Path) -> None:

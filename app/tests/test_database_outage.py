@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.tests.apps import client_of, running_app
 from app.tests.factories import (
@@ -80,7 +80,9 @@ async def log_in(o: Outage) -> httpx.Response:
 
 
 async def logout(o: Outage) -> httpx.Response:
-    return await o.client.post(url(o.app, "logout"), json={"refresh_token": "whatever"})
+    return await o.client.post(
+        url(o.app, "logout"), json={"refresh_token": o.tokens["refresh_token"]}
+    )
 
 
 async def change_password(o: Outage) -> httpx.Response:
@@ -112,7 +114,7 @@ async def test_request_gets_503_during_outage_and_recovers(
     response = await call(outage)
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
     assert (await call(outage)).status_code == ok
 
@@ -127,7 +129,7 @@ async def test_refresh_gets_503_during_outage_and_recovers(outage: Outage) -> No
     )
     assert time.monotonic() - started < QUICKLY_SECS
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     await outage.proxy.start()
     response = await outage.client.post(refresh_url, json={"refresh_token": spare["refresh_token"]})
     assert response.status_code == 200

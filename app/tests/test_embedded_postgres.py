@@ -5,7 +5,7 @@ project's `.data/` (the default `data_dir`), as `make run` would.
 """
 
 from app.core.config import PROJECT_DIR, Database, Security, Settings
-from app.core.database_session import resolve_database_url
+from app.core.database import resolve_database_url
 from app.tests.apps import client_of, running_app
 from app.tests.conftest import CHEAP_HASHING, TEST_JWT_SECRET
 from app.tests.factories import url

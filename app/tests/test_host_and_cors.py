@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.main import create_app
 from app.tests.apps import client_of
@@ -25,7 +25,7 @@ async def get_with_host(application: FastAPI, host: str) -> httpx.Response:
 async def test_host_outside_allowed_hosts_gives_400(app: FastAPI, host: str) -> None:
     response = await get_with_host(app, host)
     assert response.status_code == 400
-    assert response.json() == {"detail": api_messages.INVALID_HOST_HEADER}
+    assert response.json() == {"detail": messages.INVALID_HOST_HEADER}
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import json
 import httpx
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import register, url
 
 JSON = {"content-type": "application/json"}
@@ -37,8 +37,8 @@ async def test_body_nested_deeper_than_the_parser_allows_gets_422_json_invalid(
 async def test_lone_surrogate_in_body_gets_422_that_echoes_it(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    body = b'{"refresh_token": "\\ud800"}'
-    response = await client.post(url(app, "logout"), content=body, headers=JSON)
+    body = b'{"email": "\\ud800", "password": "long enough password"}'
+    response = await client.post(url(app, "register_new_user"), content=body, headers=JSON)
     assert response.status_code == 422
     assert json.loads(response.content)["detail"][0]["input"] == "\ud800"
 
@@ -52,4 +52,4 @@ async def test_other_http_errors_keep_their_status_and_detail(
         json={"email": account.email, "password": account.password},
     )
     assert response.status_code == 409
-    assert response.json() == {"detail": api_messages.EMAIL_ALREADY_REGISTERED}
+    assert response.json() == {"detail": messages.EMAIL_ALREADY_REGISTERED}

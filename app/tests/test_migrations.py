@@ -13,7 +13,7 @@ from alembic import command
 from app.core.migrations import alembic_config, upgrade_database
 from app.models import Base
 
-TABLES = {"users", "user_sessions", "refresh_tokens"}
+TABLES = {"users", "user_sessions", "password_reset_tokens", "throttle_counters"}
 
 
 def _differences(connection: Connection) -> list[Any]:

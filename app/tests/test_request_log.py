@@ -189,6 +189,7 @@ def test_logs_are_json_in_production_unless_configured(
         log_format=log_format,
         database={"url": "postgresql+asyncpg://db/app"},
         security={"jwt_secret_key": TEST_JWT_SECRET},
+        smtp={"host": "smtp.example.com"},
     )
 
     assert uses_json(settings) is expected

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import DEFAULT_PASSWORD, bearer, new_email, register_and_login, url
 
 NASTY_STRINGS = {
@@ -167,34 +167,36 @@ async def test_nul_in_a_password_gives_422_with_a_clear_detail(
         json={"email": new_email(), "password": "abcd\u0000efghijkl"},
     )
     assert response.status_code == 422
-    assert api_messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
+    assert messages.NUL_CHARACTER in response.json()["detail"][0]["msg"]
 
 
 async def test_nan_in_a_field_gives_422_without_echoing_it(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
+    # In a field that is not secret: the input of a secret one is masked.
     response = await client.post(
-        url(app, "refresh_token"),
-        content=b'{"refresh_token": NaN}',
+        url(app, "register_new_user"),
+        content=b'{"email": NaN, "password": "long enough password"}',
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 422
     (error,) = response.json()["detail"]
-    assert error["loc"] == ["body", "refresh_token"]
+    assert error["loc"] == ["body", "email"]
     assert error["input"] is None
 
 
 async def test_lone_surrogate_gives_the_standard_422_body(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
+    # In a field that is not secret: the input of a secret one is masked.
     response = await client.post(
-        url(app, "refresh_token"),
-        content=b'{"refresh_token": "abc\\ud800"}',
+        url(app, "register_new_user"),
+        content=b'{"email": "abc\\ud800", "password": "long enough password"}',
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 422
     (error,) = response.json()["detail"]
-    assert error["loc"] == ["body", "refresh_token"]
+    assert error["loc"] == ["body", "email"]
     assert error["input"] == "abc\ud800"
 
 

@@ -12,11 +12,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
-from app.core.database_session import asyncpg_dsn
-from app.main import create_app
-from app.tests.factories import bearer, register_and_login, url
+from app.core.database import asyncpg_dsn
+from app.tests.apps import running_app, with_lifespan_state
+from app.tests.factories import bearer, register_and_login, superuser_and_tokens, url
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -30,11 +30,11 @@ async def client_with_timeout(
     settings: Settings, statement_timeout_ms: int
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     database = settings.database.model_copy(update={"statement_timeout_ms": statement_timeout_ms})
-    app = create_app(settings.model_copy(update={"database": database}))
-    transport = httpx.ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
+        running_app(settings.model_copy(update={"database": database})) as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=with_lifespan_state(app)), base_url="http://localhost"
+        ) as client,
     ):
         yield client, app
 
@@ -74,23 +74,26 @@ async def test_pool_statement_blocked_by_a_lock_answers_503_after_the_timeout(
         elapsed = time.monotonic() - started
 
     assert response.status_code == 503
-    assert response.json() == {"detail": api_messages.DATABASE_UNAVAILABLE}
+    assert response.json() == {"detail": messages.DATABASE_UNAVAILABLE}
     assert STATEMENT_TIMEOUT_MS / 1000 <= elapsed < 3
 
 
 async def test_orm_statement_blocked_by_a_lock_answers_503_after_the_timeout(
-    impatient_client: tuple[httpx.AsyncClient, FastAPI], database_url: URL
+    impatient_client: tuple[httpx.AsyncClient, FastAPI],
+    database_url: URL,
+    db: asyncpg.Connection,
 ) -> None:
     client, app = impatient_client
-    account, tokens = await register_and_login(client, app)
+    _, admin_tokens = await superuser_and_tokens(client, app, db)
+    account, _ = await register_and_login(client, app)
     query = "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"
     async with row_locked(database_url, query, account.user["user_id"]):
         started = time.monotonic()
         async with asyncio.timeout(HANG_SECS):
-            response = await client.put(
-                url(app, "change_current_user_password"),
-                json={"current_password": account.password, "new_password": "a new passphrase"},
-                headers=bearer(tokens),
+            response = await client.patch(
+                url(app, "update_user", user_id=account.user["user_id"]),
+                json={"is_active": False},
+                headers=bearer(admin_tokens),
             )
         elapsed = time.monotonic() - started
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings, Throttle
-from app.main import create_app
+from app.tests.apps import running_app, with_lifespan_state
 from app.tests.factories import DEFAULT_PASSWORD, new_email, register, url
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -31,11 +31,12 @@ def throttled_client(make_settings: Callable[..., Settings]) -> ClientFactory:
     ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
         settings = make_settings(trusted_proxies=trusted_proxies or [])
         settings = settings.model_copy(update={"throttle": Throttle(**throttle)})
-        app = create_app(settings)
-        transport = httpx.ASGITransport(app=app, client=peer)  # type: ignore[arg-type]
         async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
+            running_app(settings) as app,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=with_lifespan_state(app), client=peer),  # type: ignore[arg-type]
+                base_url="http://localhost",
+            ) as client,
         ):
             yield client, app
 
@@ -67,7 +68,7 @@ async def test_login_after_too_many_failures_is_refused_with_retry_after(
     )
 
     assert response.status_code == 429
-    assert response.json() == {"detail": api_messages.TOO_MANY_ATTEMPTS}
+    assert response.json() == {"detail": messages.TOO_MANY_ATTEMPTS}
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
 
 
@@ -151,7 +152,7 @@ async def test_recovery_requests_per_email_are_limited_alike_for_unknown_and_kno
         answers.append((statuses, last.status_code, last.json()))
     assert answers[0] == answers[1]
     assert answers[0][0] == [202] * 5 + [429]
-    assert answers[0][2] == {"detail": api_messages.TOO_MANY_ATTEMPTS}
+    assert answers[0][2] == {"detail": messages.TOO_MANY_ATTEMPTS}
 
 
 async def test_recovery_requests_per_address_are_limited(throttled_client: ClientFactory) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
-from app.api import api_messages
+from app.core import messages
 from app.core.config import Settings
 from app.main import create_app
 
@@ -44,7 +44,7 @@ async def test_unexpected_error_gives_json_500_with_request_id(buggy_app: FastAP
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         response = await client.get("/test-bug", headers={"X-Request-ID": "trace-500"})
     assert response.status_code == 500
-    assert response.json() == {"detail": api_messages.INTERNAL_ERROR}
+    assert response.json() == {"detail": messages.INTERNAL_ERROR}
     assert response.headers["x-request-id"] == "trace-500"
     assert response.headers["x-content-type-options"] == "nosniff"
 

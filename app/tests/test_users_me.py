@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     bearer,
     claims_of,
@@ -38,7 +38,7 @@ def assert_unauthorized(response: httpx.Response) -> None:
 async def test_read_me_without_token_gives_401(client: httpx.AsyncClient, app: FastAPI) -> None:
     response = await client.get(url(app, "read_current_user"))
     assert_unauthorized(response)
-    assert response.json() == {"detail": api_messages.NOT_AUTHENTICATED}
+    assert response.json() == {"detail": messages.NOT_AUTHENTICATED}
 
 
 @pytest.mark.parametrize(
@@ -98,29 +98,24 @@ async def test_delete_me_gives_204_and_removes_account_and_sessions(
     user_id = uuid.UUID(account.user["user_id"])
     assert await db.fetchval("SELECT count(*) FROM users WHERE user_id = $1", user_id) == 0
     assert await db.fetchval("SELECT count(*) FROM user_sessions") == 0
-    assert await db.fetchval("SELECT count(*) FROM refresh_tokens") == 0
     assert_unauthorized(await read_me(client, app, tokens))
     assert (await refresh(client, app, tokens["refresh_token"])).status_code == 400
 
 
-async def test_delete_me_while_a_refresh_holds_its_token_succeeds(
+async def test_delete_me_while_a_refresh_holds_its_session_succeeds(
     client: httpx.AsyncClient, app: FastAPI, db: asyncpg.Connection
 ) -> None:
     _, tokens = await register_and_login(client, app)
     session_id = uuid.UUID(claims_of(tokens)["sid"])
-    # The connection plays a concurrent refresh, taking the locks in its
-    # order: the refresh token row, then the session row its successor names.
+    # The connection plays a concurrent refresh, which holds its session's row.
     transaction = db.transaction()
     await transaction.start()
     try:
-        await db.execute("SELECT FROM refresh_tokens WHERE session_id = $1 FOR UPDATE", session_id)
+        await db.execute("SELECT FROM user_sessions WHERE session_id = $1 FOR UPDATE", session_id)
         deleting = asyncio.create_task(
             client.delete(url(app, "delete_current_user"), headers=bearer(tokens))
         )
         await wait_for_lock_waiter(db)
-        await db.execute(
-            "SELECT FROM user_sessions WHERE session_id = $1 FOR KEY SHARE", session_id
-        )
     finally:
         await transaction.commit()
     assert (await deleting).status_code == 204

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import (
     DEFAULT_PASSWORD,
     assert_session_revoked,
@@ -85,7 +85,7 @@ async def test_wrong_current_password_gives_400(client: httpx.AsyncClient, app: 
     account, tokens = await register_and_login(client, app)
     response = await change_password(client, app, tokens, current="not my password")
     assert response.status_code == 400
-    assert response.json() == {"detail": api_messages.WRONG_CURRENT_PASSWORD}
+    assert response.json() == {"detail": messages.WRONG_CURRENT_PASSWORD}
     await login(client, app, email=account.email)
 
 

@@ -5,10 +5,10 @@ import asyncio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PoolDep
-from app.api.exception_handlers import DATABASE_UNAVAILABLE_ERRORS
+from app.api.deps import ServicesDep
+from app.core.database import UNAVAILABLE_ERRORS
 
-router = APIRouter()
+router = APIRouter(prefix="/health", tags=["health"])
 
 READY_TIMEOUT_SECS = 2.0
 
@@ -20,11 +20,11 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "The database does not answer"}})
-async def ready(pool: PoolDep) -> JSONResponse:
+async def ready(services: ServicesDep) -> JSONResponse:
     """200 when the database answers, 503 when it does not."""
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECS):
-            await pool.fetchval("SELECT 1")
-    except DATABASE_UNAVAILABLE_ERRORS:
+            await services.database.fetchval("SELECT 1")
+    except UNAVAILABLE_ERRORS:
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})

@@ -1,57 +1,60 @@
 """Account recovery by email: `/auth/password-recovery` and `/auth/password-reset`."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, status
 
-from app.api import api_messages
-from app.api.deps import BackgroundJobsDep, PasswordHashingDep, PoolDep, SettingsDep
-from app.api.throttling import THROTTLED_RESPONSE, ThrottleDep
-from app.core import password_recovery, security_events
+from app.api.common_responses import THROTTLED, error
+from app.api.deps import ClientDep, ServicesDep
+from app.core import messages, password_recovery
+from app.core.errors import NotFoundError
 from app.schemas.requests import PasswordRecoveryRequest, PasswordResetRequest
-from app.schemas.responses import ErrorResponse, PasswordRecoveryResponse
-
-router = APIRouter()
+from app.schemas.responses import PasswordRecoveryResponse
 
 
-@router.post(
-    "/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=THROTTLED_RESPONSE
+async def require_recovery_enabled(services: ServicesDep) -> None:
+    """404 for both routes when recovery is switched off (RECOVERY__ENABLED=false)."""
+    if not services.settings.recovery.enabled:
+        raise NotFoundError(messages.RECOVERY_DISABLED)
+
+
+router = APIRouter(
+    prefix="/auth",
+    tags=["auth"],
+    dependencies=[Depends(require_recovery_enabled)],
+    responses=error(404, messages.RECOVERY_DISABLED),
 )
+
+
+@router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=THROTTLED)
 async def recover_password(
-    body: PasswordRecoveryRequest,
-    pool: PoolDep,
-    settings: SettingsDep,
-    jobs: BackgroundJobsDep,
-    throttle: ThrottleDep,
+    body: PasswordRecoveryRequest, services: ServicesDep, client: ClientDep
 ) -> PasswordRecoveryResponse:
     """Email a one-time reset link to the account, if there is an active one.
 
     The answer is the same, and as fast, for any email: the lookup and the
     sending happen after it has gone out, so it tells nobody which emails
-    have accounts. Requests are throttled per client address and per target
-    email alike, known or not, so the 429 tells nothing either.
+    have accounts.
     """
-    await throttle.attempt("recovery", account=body.email)
-    jobs.spawn(
-        password_recovery.request_password_recovery(pool=pool, settings=settings, email=body.email),
-        name="password recovery email",
+    await password_recovery.request_password_recovery(
+        db=services.database,
+        settings=services.settings,
+        throttle=services.throttle,
+        jobs=services.background_jobs,
+        client=client,
+        email=body.email,
     )
-    return PasswordRecoveryResponse(detail=api_messages.PASSWORD_RECOVERY_ACCEPTED)
+    return PasswordRecoveryResponse(detail=messages.PASSWORD_RECOVERY_ACCEPTED)
 
 
 @router.post(
     "/password-reset",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={400: {"model": ErrorResponse, "description": api_messages.INVALID_RESET_TOKEN}},
+    responses=error(400, messages.INVALID_RESET_TOKEN),
 )
-async def reset_password(
-    body: PasswordResetRequest, pool: PoolDep, hashing: PasswordHashingDep
-) -> None:
+async def reset_password(body: PasswordResetRequest, services: ServicesDep) -> None:
     """Set a new password with a recovery token; every session of the user is revoked."""
-    user_id = await password_recovery.reset_password(
-        pool=pool, token=body.token, password_hash=await hashing.hash(body.new_password)
+    await password_recovery.reset_password(
+        db=services.database,
+        hashing=services.password_hashing,
+        token=body.token,
+        new_password=body.new_password,
     )
-    if user_id is None:
-        raise HTTPException(
-            status_code=status.HTTP_400_BAD_REQUEST, detail=api_messages.INVALID_RESET_TOKEN
-        )
-    security_events.password_changed(user_id=user_id)
-    security_events.sessions_revoked(user_id=user_id, reason="password_reset")

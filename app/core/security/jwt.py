@@ -3,6 +3,8 @@
 import contextlib
 import os
 import secrets
+import stat
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,11 +15,19 @@ import jwt
 from app.core.config import Settings
 
 REQUIRED_CLAIMS = ("iss", "sub", "iat", "exp", "jti", "sid")
+SECRET_DIR_NAME = "secrets"
 SECRET_FILE_NAME = "jwt_secret"
+# Permission bits of group and others: none may be set on the secret file
+# (others could read it) nor on its directory (others could replace it).
+OPEN_TO_OTHERS = stat.S_IRWXG | stat.S_IRWXO
 
 
 class InvalidAccessTokenError(Exception):
     """Any reason to refuse an access token; the client only ever learns 401."""
+
+
+class InsecureSecretFileError(Exception):
+    """The generated secret's file or directory is open to other users: the start stops."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,23 +86,50 @@ def load_jwt_secret(settings: Settings) -> str:
     """The configured secret, or outside production one generated once and kept on disk.
 
     Production refuses to start without a configured secret (see config.py),
-    so a generated secret never signs production tokens.
+    so a generated secret never signs production tokens. The generated one is
+    private from its first byte: mode 0600 in a directory of mode 0700.
     """
     configured = settings.security.jwt_secret_key
     if configured is not None:
         return configured.get_secret_value()
-    path: Path = settings.data_dir / SECRET_FILE_NAME
+    directory = settings.data_dir / SECRET_DIR_NAME
+    # mkdir's mode passes through the umask, which can only take bits away.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory_mode = stat.S_IMODE(directory.stat().st_mode)
+    if directory_mode & OPEN_TO_OTHERS:
+        raise InsecureSecretFileError(
+            f"{directory} is open to group or others (mode {directory_mode:04o}), who "
+            f"could replace the JWT secret in it: chmod 700 {directory}"
+        )
+    path = directory / SECRET_FILE_NAME
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # Written aside, then linked into place: two processes starting
-        # together both end up with the first one's secret, never a half file.
-        draft = path.with_name(f"{SECRET_FILE_NAME}.{os.getpid()}")
-        draft.write_text(secrets.token_urlsafe(64), encoding="utf-8")
-        draft.chmod(0o600)
+        _create_secret_file(path)
+    with path.open(encoding="utf-8") as file:
+        # The mode of the file read, not of a path that may change meanwhile.
+        mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+        if mode & OPEN_TO_OTHERS:
+            raise InsecureSecretFileError(
+                f"{path} is open to group or others (mode {mode:04o}), who could sign "
+                f"access tokens with it: chmod 600 {path}"
+            )
+        return file.read().strip()
+
+
+def _create_secret_file(path: Path) -> None:
+    """Write a new secret to `path` unless another process does it first.
+
+    The draft is made by mkstemp (O_CREAT | O_EXCL, mode 0600 from the start),
+    written in full, then linked into place: two processes starting together
+    both end up with the first one's secret, never a half-written file.
+    """
+    descriptor, draft = tempfile.mkstemp(prefix=f"{SECRET_FILE_NAME}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(64))
         with contextlib.suppress(FileExistsError):
             os.link(draft, path)
-        draft.unlink()
-    return path.read_text(encoding="utf-8").strip()
+    finally:
+        os.unlink(draft)
 
 
 def create_access_tokens(settings: Settings) -> AccessTokens:

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.config import Settings, Smtp
-from app.main import create_app
+from app.tests.apps import running_app, with_lifespan_state
 from app.tests.recovery.support import PUBLIC_URL, SENDER, Inbox, smtp_server
 
 
@@ -24,8 +24,7 @@ async def mail_app(make_settings: Callable[..., Settings], inbox: Inbox) -> Asyn
     async with smtp_server(inbox) as port:
         smtp = Smtp(host="127.0.0.1", port=port, security="none", sender=SENDER)
         settings = make_settings().model_copy(update={"smtp": smtp, "public_url": PUBLIC_URL})
-        application = create_app(settings)
-        async with application.router.lifespan_context(application):
+        async with running_app(settings) as application:
             yield application
 
 
@@ -35,7 +34,8 @@ async def mail_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     inbox.messages.clear()
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=mail_app), base_url="http://localhost"
+        transport=httpx.ASGITransport(app=with_lifespan_state(mail_app)),
+        base_url="http://localhost",
     ) as client:
         yield client
 

@@ -18,6 +18,7 @@ import httpx
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
 
+from app.tests.apps import services_of_app
 from app.tests.factories import url
 
 PUBLIC_URL = "https://accounts.example.com"
@@ -107,7 +108,7 @@ def recovery_token(message: EmailMessage) -> str:
 
 
 async def finish_background_jobs(app: FastAPI) -> None:
-    await app.state.background_jobs.wait()
+    await services_of_app(app).background_jobs.wait()
 
 
 async def request_recovery(client: httpx.AsyncClient, app: FastAPI, email: str) -> httpx.Response:

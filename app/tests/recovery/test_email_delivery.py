@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.core.config import Settings, Smtp
-from app.main import create_app
+from app.tests.apps import running_app, with_lifespan_state
 from app.tests.factories import register, url
 from app.tests.recovery.support import (
     LINK,
@@ -40,9 +40,8 @@ async def app_with_smtp(
     settings = make_settings(**(security_settings or {})).model_copy(
         update={"smtp": Smtp(**{"host": "127.0.0.1", "security": "none", **smtp})}
     )
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
+    async with running_app(settings) as application:
+        transport = httpx.ASGITransport(app=with_lifespan_state(application))
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             yield application, client
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import DEFAULT_PASSWORD, bearer, register, register_and_login, url
 from app.tests.recovery.support import (
     NEW_PASSWORD,
@@ -38,7 +38,7 @@ async def test_expired_token_is_refused(
     await db.execute("UPDATE password_reset_tokens SET expires_at = now() - interval '1 second'")
     response = await reset(mail_client, mail_app, recovery_token(inbox.messages[0]))
     assert response.status_code == 400
-    assert response.json() == {"detail": api_messages.INVALID_RESET_TOKEN}
+    assert response.json() == {"detail": messages.INVALID_RESET_TOKEN}
     assert await login_status(mail_client, mail_app, account.email, DEFAULT_PASSWORD) == 200
 
 

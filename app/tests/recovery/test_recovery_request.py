@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.api import api_messages
+from app.core import messages
 from app.tests.factories import new_email, register, url
 from app.tests.recovery.support import (
     PUBLIC_URL,
@@ -27,7 +27,7 @@ async def test_answer_is_the_same_for_known_and_unknown_emails(
     known = await request_recovery(mail_client, mail_app, account.email)
     unknown = await request_recovery(mail_client, mail_app, new_email())
     assert known.status_code == unknown.status_code == 202
-    assert known.json() == unknown.json() == {"detail": api_messages.PASSWORD_RECOVERY_ACCEPTED}
+    assert known.json() == unknown.json() == {"detail": messages.PASSWORD_RECOVERY_ACCEPTED}
 
 
 async def test_email_carries_the_link_in_text_and_html_parts(

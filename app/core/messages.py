@@ -27,3 +27,4 @@ PASSWORD_RECOVERY_ACCEPTED = (
     "If an active account uses this email, a link to reset its password is on its way"
 )
 INVALID_RESET_TOKEN = "The password reset token is invalid, expired or already used"
+RECOVERY_DISABLED = "Password recovery is switched off on this server"

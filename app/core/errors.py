@@ -1,0 +1,37 @@
+"""Errors the core raises, each carrying the message clients see.
+
+The core knows nothing of HTTP: the API maps each type to its status code
+in one place (`app/api/exception_handlers.py`).
+"""
+
+
+class ServiceError(Exception):
+    """A refused operation; `detail` is the message for the client (from `messages`)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidGrantError(ServiceError):
+    """RFC 6749 `invalid_grant`: wrong credentials or an unusable refresh token."""
+
+
+class InvalidInputError(ServiceError):
+    """The request is well-formed but refused: a wrong current password, a spent token."""
+
+
+class NotFoundError(ServiceError):
+    pass
+
+
+class ConflictError(ServiceError):
+    """The request contradicts the state: an email taken, a superuser locking themself out."""
+
+
+class TooManyAttemptsError(ServiceError):
+    """A throttle limit is reached; try again after `retry_after_secs`."""
+
+    def __init__(self, detail: str, *, retry_after_secs: int) -> None:
+        super().__init__(detail)
+        self.retry_after_secs = retry_after_secs
