@@ -102,6 +102,10 @@ class Bench:
             "ENVIRONMENT": "production",
             "DATABASE__URL": url.render_as_string(hide_password=False),
             "SECURITY__JWT_SECRET_KEY": self.secret,
+            # Production requires an SMTP server for password recovery, and a
+            # token for /metrics: the bench uses neither.
+            "RECOVERY__ENABLED": "false",
+            "METRICS__BEARER_TOKEN": secrets.token_hex(32),
             # The access log is off, as the issue asks: the app's per-request
             # log line is INFO, so WARNING keeps it quiet (security events
             # still log).
