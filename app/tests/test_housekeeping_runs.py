@@ -17,6 +17,7 @@ from sqlalchemy import URL
 
 from app.core.config import Housekeeping, Settings
 from app.tests.apps import client_of, running_app
+from app.tests.hardening.deployment_files import KUBERNETES_BASE, containers, kubernetes_objects
 from app.tests.test_housekeeping import add_throttle_counters, count
 from app.tests.test_metrics import scrape, value
 
@@ -142,3 +143,16 @@ async def test_a_failing_purge_is_logged_and_the_service_keeps_serving(
         after = await scrape(service_client, service)
 
     assert value(after, RUNS, outcome="failed") >= value(before, RUNS, outcome="failed") + 2
+
+
+def test_kubernetes_purges_by_a_cronjob_configured_as_the_api_and_not_in_each_replica() -> None:
+    objects = {manifest["kind"]: manifest for manifest in kubernetes_objects(KUBERNETES_BASE)}
+    cronjob = objects["CronJob"]
+    (purge,) = containers(cronjob["spec"]["jobTemplate"])
+    (api,) = containers(objects["Deployment"])
+
+    assert purge["command"] == ["app", "purge"]
+    assert purge["image"] == api["image"]
+    assert (purge["envFrom"], purge["env"]) == (api["envFrom"], api["env"])
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    assert objects["ConfigMap"]["data"]["HOUSEKEEPING__ENABLED"] == "false"
