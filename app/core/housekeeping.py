@@ -63,10 +63,11 @@ _TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1)"
 # batch) the last key of the previous batch.
 _BATCH = """
 WITH scanned AS (
-    SELECT {key} FROM {table} {after} ORDER BY {key} LIMIT $1
+    SELECT {key}, ({condition}) AS expired FROM {table} {after} ORDER BY {key} LIMIT $1
 ), doomed AS (
+    -- The condition again: FOR UPDATE checks it on the row as locked.
     SELECT {key} FROM {table}
-    WHERE {key} IN (SELECT {key} FROM scanned) AND ({condition})
+    WHERE {key} IN (SELECT {key} FROM scanned WHERE expired) AND ({condition})
     FOR UPDATE SKIP LOCKED
 ), deleted AS (
     DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM doomed) RETURNING 1
@@ -169,6 +170,7 @@ async def _purge_kind(*, db: Database, settings: Settings, kind: Kind) -> tuple[
     batch_size = settings.housekeeping.batch_size
     ages = kind.ages(settings)
     statement = kind.statement(cursor_parameter=None)
+    after_cursor = kind.statement(cursor_parameter=len(ages) + 2)
     arguments: list[Any] = [batch_size, *ages]
     deleted = 0
     while True:
@@ -181,7 +183,7 @@ async def _purge_kind(*, db: Database, settings: Settings, kind: Kind) -> tuple[
         deleted += row["deleted"]
         if row["scanned"] < batch_size:
             return deleted, False
-        statement = kind.statement(cursor_parameter=len(ages) + 2)
+        statement = after_cursor
         arguments = [batch_size, *ages, row["last"]]
 
 
