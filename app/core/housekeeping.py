@@ -3,15 +3,15 @@
 What goes, and when, is `KINDS`: a table that must be kept small is one more
 entry there.
 
-- Sessions: revoked, or past the end of their refresh token (never later
-  than the session's own end), once no answer depends on the row any more.
-  After revocation that is the refresh reuse grace, the window in which a
-  refresh racing the revocation is still judged by the row. After the end,
-  it is an access token's lifetime: the last access token of the session was
-  issued before the end, and each request checks the row. A session without
-  a row is refused exactly like a revoked one, so deleting it changes no
-  answer of the API. Both waits get `MARGIN_SECS` more, for the clocks of
-  replicas and database, which are not quite the same.
+- Sessions, once no answer of the API depends on their row: a session
+  without a row is refused exactly like a revoked one. Past the end of its
+  refresh token (never later than the session's own end) a session's row
+  still matters for an access token's lifetime, since its last access token
+  was issued before that end and every request checks the row. A revoked
+  session's row answers nothing new, and is kept for the refresh reuse grace
+  only, the time within which a replay of its tokens is still taken for a
+  race rather than theft. Both waits get `MARGIN_SECS` more, for the clocks
+  of replicas and database, which are not quite the same.
 - Recovery tokens past their expiry (a used one is deleted when used).
 - Throttle counters past their window (an expired counter counts as zero).
 
