@@ -10,6 +10,7 @@ from app.api.malformed_bodies import add_malformed_body_handlers
 from app.core import messages
 from app.core.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.core.errors import (
+    BusyError,
     ConflictError,
     ForbiddenError,
     InvalidGrantError,
@@ -28,6 +29,8 @@ STATUS_OF: dict[type[ServiceError], int] = {
     ForbiddenError: status.HTTP_403_FORBIDDEN,
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ConflictError: status.HTTP_409_CONFLICT,
+    TooManyAttemptsError: status.HTTP_429_TOO_MANY_REQUESTS,
+    BusyError: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -68,9 +71,9 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
         if isinstance(exc, InvalidGrantError):
             return oauth2_error_response("invalid_grant", exc.detail)
-        if isinstance(exc, TooManyAttemptsError):
+        if isinstance(exc, TooManyAttemptsError | BusyError):
             return JSONResponse(
-                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                status_code=STATUS_OF[type(exc)],
                 content={"detail": exc.detail},
                 headers={"Retry-After": str(exc.retry_after_secs)},
             )

@@ -18,6 +18,7 @@ _CREDENTIALS_BY_EMAIL = """
 SELECT user_id, password_hash, is_active FROM users WHERE email_canonical = $1
 """
 _PASSWORD_HASH_BY_ID = "SELECT password_hash FROM users WHERE user_id = $1"
+_DELETE_RECOVERY_TOKENS = "DELETE FROM password_reset_tokens WHERE user_id = $1"
 _SET_PASSWORD_HASH = "UPDATE users SET password_hash = $2, updated_at = now() WHERE user_id = $1"
 
 _DELETE_USER = "DELETE FROM users WHERE user_id = $1 RETURNING user_id"
@@ -68,7 +69,7 @@ async def register(
     password: str,
 ) -> User:
     """Create an account; ConflictError when its canonical email is taken."""
-    await throttle.attempt("register", client=client.address, account=email)
+    await throttle.request_for("register", client=client.address, email=email)
     user = User(
         email=email,
         email_canonical=canonical_email(email),
@@ -88,20 +89,32 @@ async def change_password(
     *,
     db: Database,
     hashing: PasswordHashing,
+    throttle: Throttle,
+    client: Client,
     session: sessions.SessionUser,
     current_password: str,
     new_password: str,
 ) -> None:
-    """Set a new password; every other session of the user is revoked, the calling one stays."""
+    """Set a new password: every other session and every recovery token of the user go.
+
+    A wrong current password counts as a failed login of the account from
+    this address: a stolen access token does not buy unthrottled guesses.
+    The hash, the revocations and the spent recovery tokens change in one
+    transaction.
+    """
+    await throttle.password_check(client=client.address, email=session.email)
     stored_hash: str | None = await db.fetchval(_PASSWORD_HASH_BY_ID, session.user_id)
     matches, _ = await hashing.verify(stored_hash, current_password)
     if stored_hash is None or not matches:
         raise InvalidInputError(messages.WRONG_CURRENT_PASSWORD)
+    await throttle.password_check_succeeded(client=client.address, email=session.email)
     password_hash = await hashing.hash(new_password)
-    await set_password_hash(db=db, user_id=session.user_id, password_hash=password_hash)
-    await sessions.revoke_other_sessions(
-        db=db, user_id=session.user_id, keep_session_id=session.session_id
-    )
+    async with db.transaction() as connection:
+        await set_password_hash(db=connection, user_id=session.user_id, password_hash=password_hash)
+        await sessions.revoke_other_sessions(
+            db=connection, user_id=session.user_id, keep_session_id=session.session_id
+        )
+        await connection.execute(_DELETE_RECOVERY_TOKENS, session.user_id)
     security_events.password_changed(user_id=session.user_id)
 
 

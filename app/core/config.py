@@ -66,6 +66,9 @@ class Security(BaseModel):
     # Threads that hash at once; each holds `password_hash_memory_kib` while
     # it runs, so this bounds the memory a flood of logins can take.
     password_hash_threads: int = Field(default=2, ge=1)
+    # Hashes waiting or running per process; past it a request gets 503 with
+    # Retry-After at once, instead of waiting without limit.
+    password_hash_queue_size: int = Field(default=64, ge=1)
     # How long a password recovery link stays usable.
     password_reset_token_expire_secs: int = Field(default=3600, ge=1)
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; the
@@ -98,8 +101,15 @@ class Throttle(BaseModel):
     """Limits on credential guessing, counted in PostgreSQL so every replica shares them."""
 
     enabled: bool = True
-    # Failed logins (and registration or recovery attempts) for one email.
-    login_failures_per_account: int = Field(default=5, ge=1)
+    # Password checks of one account from one client address (logins, and a
+    # wrong current password), counted before the check: others cannot lock
+    # the owner out, who logs in from another address.
+    login_failures_per_account_and_address: int = Field(default=5, ge=1)
+    # Failed password checks of one account from all addresses (NIST SP
+    # 800-63B allows at most 100).
+    login_failures_per_account: int = Field(default=100, ge=1)
+    # Registration and recovery requests for one email.
+    requests_per_account: int = Field(default=5, ge=1)
     account_window_secs: int = Field(default=15 * 60, ge=1)
     # Attempts from one client address (an IPv6 /64 counts as one address).
     requests_per_address: int = Field(default=30, ge=1)

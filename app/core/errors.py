@@ -39,3 +39,11 @@ class TooManyAttemptsError(ServiceError):
     def __init__(self, detail: str, *, retry_after_secs: int) -> None:
         super().__init__(detail)
         self.retry_after_secs = retry_after_secs
+
+
+class BusyError(ServiceError):
+    """The service cannot take this request now (the hashing queue is full); try again soon."""
+
+    def __init__(self, detail: str, *, retry_after_secs: int) -> None:
+        super().__init__(detail)
+        self.retry_after_secs = retry_after_secs

@@ -31,3 +31,4 @@ RECOVERY_DISABLED = "Password recovery is switched off on this server"
 LAST_SUPERUSER = (
     "This would leave the service without an active superuser; promote another one first"
 )
+SERVICE_BUSY = "The service is busy; try again shortly"

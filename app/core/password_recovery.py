@@ -38,6 +38,10 @@ RETURNING (SELECT email FROM users WHERE users.user_id = password_reset_tokens.u
 
 # Deleting the token row is what spends it: of two resets with one token,
 # only one gets its row back.
+_FIND = """
+SELECT t.user_id FROM password_reset_tokens AS t JOIN users AS u ON u.user_id = t.user_id
+WHERE t.token_hash = $1 AND t.expires_at > now() AND u.is_active
+"""
 _SPEND = """
 DELETE FROM password_reset_tokens AS t USING users AS u
 WHERE t.token_hash = $1 AND t.expires_at > now() AND u.user_id = t.user_id AND u.is_active
@@ -117,7 +121,7 @@ async def request_password_recovery(
     Requests are throttled per client address and per target email alike,
     known or not, so neither the answer nor a 429 tells who has an account.
     """
-    await throttle.attempt("recovery", client=client.address, account=email)
+    await throttle.request_for("recovery", client=client.address, email=email)
     jobs.spawn(
         send_recovery_email(db=db, settings=settings, email=email),
         name="password recovery email",
@@ -125,16 +129,27 @@ async def request_password_recovery(
 
 
 async def reset_password(
-    *, db: Database, hashing: PasswordHashing, token: str, new_password: str
+    *,
+    db: Database,
+    hashing: PasswordHashing,
+    throttle: Throttle,
+    client: Client,
+    token: str,
+    new_password: str,
 ) -> None:
     """Spend `token`, set the password and revoke every session, in one transaction.
 
-    No session survives a password it was not opened with.
+    The token is looked up before any hashing, so a guessed token costs one
+    indexed query; no session survives a password it was not opened with.
     """
+    await throttle.attempt("reset", client=client.address)
+    token_hash = hash_secret_token(token)
+    if await db.fetchval(_FIND, token_hash) is None:
+        raise InvalidInputError(messages.INVALID_RESET_TOKEN)
     password_hash = await hashing.hash(new_password)
     async with db.transaction() as connection:
-        user_id = await connection.fetchval(_SPEND, hash_secret_token(token))
-        if user_id is None:
+        user_id = await connection.fetchval(_SPEND, token_hash)
+        if user_id is None:  # spent by a concurrent reset meanwhile
             raise InvalidInputError(messages.INVALID_RESET_TOKEN)
         await accounts.set_password_hash(
             db=connection, user_id=user_id, password_hash=password_hash

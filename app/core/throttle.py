@@ -1,17 +1,18 @@
 """Throttling of credential guessing: fixed-window counters in PostgreSQL, shared by every replica.
 
-Every attempt counts against the client's address; attempts also count
-against the account they target: each registration or recovery request, and
-each *failed* login (a success forgets the account's failures, so that a
-user who mistyped a few times keeps their full allowance). Over a limit,
-`TooManyAttemptsError` with the same message whether the account exists or
-not, decided before the account is looked up.
+Every attempt counts against the client's address. A password check (a
+login, or a current password) counts against the account from that address
+and against the account from everywhere, before the password is checked, so
+parallel guesses get at most the limit of checks and the rest 429 without
+hashing; a success takes its count back and forgets the address's failures.
+Registration and recovery requests count against the email they name. Over a
+limit, `TooManyAttemptsError` with the same message whether the account
+exists or not, decided before the account is looked up.
 
-A check is one statement, one round trip: it counts the attempt on some keys
+A check is one statement, one round trip: it counts the attempt on every key
 (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which PostgreSQL
 serialises per key, so concurrent attempts on two replicas never lose a
-count) and reads others without counting them (a login's past failures).
-A counter whose window has passed starts again at 1.
+count). A counter whose window has passed starts again at 1.
 """
 
 import hashlib
@@ -25,27 +26,22 @@ from app.core.database import Database
 from app.core.email_address import canonical_email
 from app.core.errors import TooManyAttemptsError
 
-_COUNT_AND_READ = """
-WITH counted AS (
-    INSERT INTO throttle_counters AS c (key, expires_at, count)
-    SELECT key, now() + make_interval(secs => secs), 1
-    FROM unnest($1::text[], $2::float8[]) AS attempt(key, secs)
-    ON CONFLICT (key) DO UPDATE SET
-        count = CASE WHEN c.expires_at > now() THEN c.count + 1 ELSE 1 END,
-        expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at ELSE excluded.expires_at END
-    RETURNING c.key, c.count, c.expires_at
-), counters AS (
-    SELECT key, count, expires_at FROM counted
-    UNION ALL
-    SELECT key, count, expires_at FROM throttle_counters
-    WHERE key = ANY($3::text[]) AND expires_at > now()
-)
-SELECT key, count, ceil(extract(epoch FROM expires_at - now()))::int AS retry_after
-FROM counters
+_COUNT = """
+INSERT INTO throttle_counters AS c (key, expires_at, count)
+SELECT key, now() + make_interval(secs => secs), 1
+FROM unnest($1::text[], $2::float8[]) AS attempt(key, secs)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN c.expires_at > now() THEN c.count + 1 ELSE 1 END,
+    expires_at = CASE WHEN c.expires_at > now() THEN c.expires_at ELSE excluded.expires_at END
+RETURNING c.key, c.count, ceil(extract(epoch FROM c.expires_at - now()))::int AS retry_after
 """
 
-_FORGET = "DELETE FROM throttle_counters WHERE key = $1"
-
+# A password check that succeeded: the address's failures on the account are
+# forgotten, and the account-wide count gives back the attempt it counted.
+_SUCCEEDED = """
+WITH forgotten AS (DELETE FROM throttle_counters WHERE key = $1)
+UPDATE throttle_counters SET count = count - 1 WHERE key = $2 AND count > 0
+"""
 # SKIP LOCKED: the cleanup never waits for a counter another request holds,
 # so it cannot deadlock with the checks.
 _DELETE_EXPIRED = """
@@ -64,11 +60,11 @@ class Counter:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    """What the counters say of one attempt: refused when `retry_after_secs` > 0."""
+class Limit:
+    """At most `count` attempts per `window_secs` on one key."""
 
-    retry_after_secs: int
-    account_count: int
+    count: int
+    window_secs: int
 
 
 def account_key(action: str, email: str) -> str:
@@ -82,28 +78,19 @@ def account_key(action: str, email: str) -> str:
     return f"{action}:account:{digest[:32]}"
 
 
-def address_key(action: str, address: str) -> str:
-    return f"{action}:address:{address}"
+def address_key(action: str, client: str) -> str:
+    return f"{action}:address:{throttle_bucket(client)}"
 
 
-def judge(
-    counters: list[Counter], *, address_key: str, settings: ThrottleSettings, counted_account: bool
-) -> Verdict:
-    """The verdict on an attempt, from its counters after counting it."""
-    account_count = 0
-    retry_after = 0
-    for counter in counters:
-        if counter.key == address_key:
-            over = counter.count > settings.requests_per_address
-        else:
-            account_count = counter.count
-            # A read count of failures already made refuses the next attempt
-            # once it reaches the limit; a counted one passes it.
-            limit = settings.login_failures_per_account - (0 if counted_account else 1)
-            over = counter.count > limit
-        if over:
-            retry_after = max(retry_after, counter.retry_after_secs)
-    return Verdict(retry_after_secs=retry_after, account_count=account_count)
+def account_and_address_key(action: str, email: str, client: str) -> str:
+    return f"{account_key(action, email)}:{throttle_bucket(client)}"
+
+
+def judge(counters: list[Counter], limits: dict[str, Limit]) -> int:
+    """The verdict on an attempt, from its counters after counting it: 0 to let it
+    through, else the seconds until the first counter over its limit resets."""
+    over = [c.retry_after_secs for c in counters if c.count > limits[c.key].count]
+    return max(over, default=0)
 
 
 class Throttle:
@@ -113,54 +100,65 @@ class Throttle:
         self.db = db
         self.settings = settings
 
-    async def _count(self, *, counted: dict[str, int], read: list[str]) -> list[Counter]:
-        """Count one attempt on each key of `counted` (key: window in seconds), read `read`."""
+    async def _attempt(self, action: str, client: str, limits: dict[str, Limit]) -> None:
+        """Count one attempt on every key of `limits`; TooManyAttemptsError past one."""
+        if not self.settings.enabled:
+            return
         rows = await self.db.fetch(
-            _COUNT_AND_READ, list(counted), [float(secs) for secs in counted.values()], read
+            _COUNT, list(limits), [float(limit.window_secs) for limit in limits.values()]
         )
         # About one check in `cleanup_every` also deletes expired counters.
         if random.randrange(self.settings.cleanup_every) == 0:  # noqa: S311 - not a secret
             await self.db.execute(_DELETE_EXPIRED)
-        return [Counter(row["key"], row["count"], max(row["retry_after"], 1)) for row in rows]
+        counters = [Counter(row["key"], row["count"], max(row["retry_after"], 1)) for row in rows]
+        retry_after = judge(counters, limits)
+        if retry_after:
+            security_events.throttled(action=action, client=client, retry_after_secs=retry_after)
+            raise TooManyAttemptsError(messages.TOO_MANY_ATTEMPTS, retry_after_secs=retry_after)
 
-    async def attempt(
-        self, action: str, *, client: str, account: str, count_account: bool = True
-    ) -> int:
-        """Count an attempt at `action` on `account`; TooManyAttemptsError past a limit.
+    def _per_address(self, action: str, client: str) -> dict[str, Limit]:
+        limit = Limit(self.settings.requests_per_address, self.settings.address_window_secs)
+        return {address_key(action, client): limit}
 
-        `count_account=False` (login) only reads the account's failures, which
-        `failed()` counts. Returns the account's count, 0 when throttling is off.
-        """
-        if not self.settings.enabled:
-            return 0
-        address = address_key(action, throttle_bucket(client))
-        account_counter = account_key(action, account)
-        counted = {address: self.settings.address_window_secs}
-        if count_account:
-            counted[account_counter] = self.settings.account_window_secs
-        counters = await self._count(
-            counted=counted, read=[] if count_account else [account_counter]
+    async def attempt(self, action: str, *, client: str) -> None:
+        """An attempt that names no account (a reset token, a form that names none)."""
+        await self._attempt(action, client, self._per_address(action, client))
+
+    async def request_for(self, action: str, *, client: str, email: str) -> None:
+        """A registration or recovery request for `email`."""
+        settings = self.settings
+        await self._attempt(
+            action,
+            client,
+            {
+                **self._per_address(action, client),
+                account_key(action, email): Limit(
+                    settings.requests_per_account, settings.account_window_secs
+                ),
+            },
         )
-        verdict = judge(
-            counters, address_key=address, settings=self.settings, counted_account=count_account
-        )
-        if verdict.retry_after_secs:
-            security_events.throttled(
-                action=action, client=client, retry_after_secs=verdict.retry_after_secs
-            )
-            raise TooManyAttemptsError(
-                messages.TOO_MANY_ATTEMPTS, retry_after_secs=verdict.retry_after_secs
-            )
-        return verdict.account_count
 
-    async def failed(self, action: str, *, account: str) -> None:
-        """Count a failed attempt against the account (a wrong password)."""
+    async def password_check(self, *, client: str, email: str) -> None:
+        """Count a password check of the account of `email` before it is made."""
+        settings = self.settings
+        window = settings.account_window_secs
+        await self._attempt(
+            "login",
+            client,
+            {
+                **self._per_address("login", client),
+                account_and_address_key("login", email, client): Limit(
+                    settings.login_failures_per_account_and_address, window
+                ),
+                account_key("login", email): Limit(settings.login_failures_per_account, window),
+            },
+        )
+
+    async def password_check_succeeded(self, *, client: str, email: str) -> None:
+        """The password was right: it was no failure of the account."""
         if self.settings.enabled:
-            await self._count(
-                counted={account_key(action, account): self.settings.account_window_secs},
-                read=[],
+            await self.db.execute(
+                _SUCCEEDED,
+                account_and_address_key("login", email, client),
+                account_key("login", email),
             )
-
-    async def succeeded(self, action: str, *, account: str) -> None:
-        """Forget the account's failures (call only when `attempt` returned some)."""
-        await self.db.execute(_FORGET, account_key(action, account))

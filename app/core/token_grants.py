@@ -29,23 +29,15 @@ async def password_grant(
 ) -> IssuedTokens:
     """Open a session: throttled, and unknown, wrong and inactive all fail alike.
 
-    The throttle is checked before the costly hash, so a throttled guess gets
-    no answer and costs no CPU; each failure counts against the account, and
-    a success forgets its failures.
+    The attempt is counted before the costly hash, so a throttled guess gets
+    no answer and costs no CPU; a success takes its count back.
     """
     throttle = services.throttle
-    failures = await throttle.attempt(
-        "login", client=client.address, account=email, count_account=False
+    await throttle.password_check(client=client.address, email=email)
+    tokens = await _check_password_and_open_session(
+        services=services, email=email, password=password
     )
-    try:
-        tokens = await _check_password_and_open_session(
-            services=services, email=email, password=password
-        )
-    except InvalidGrantError:
-        await throttle.failed("login", account=email)
-        raise
-    if failures:
-        await throttle.succeeded("login", account=email)
+    await throttle.password_check_succeeded(client=client.address, email=email)
     return tokens
 
 

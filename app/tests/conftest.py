@@ -8,6 +8,7 @@ seen by other connections, which a shared rolled-back transaction would hide.
 """
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import URL
+from sqlalchemy import URL, make_url
 
 from app.core.config import Database, Housekeeping, Security, Settings
 from app.core.database import asyncpg_dsn, resolve_database_url
@@ -74,10 +75,24 @@ async def empty_database(server_url: URL) -> AsyncIterator[Callable[[], Any]]:
 
 
 @pytest.fixture(scope="session")
-async def database_url(empty_database: Callable[[], Any]) -> URL:
+async def direct_database_url(empty_database: Callable[[], Any]) -> URL:
     url: URL = await empty_database()
     await upgrade_database(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def database_url(direct_database_url: URL) -> URL:
+    """The test database as the service reaches it: through the PgBouncer of `PGBOUNCER_URL`.
+
+    `make test-pgbouncer` sets it; the fixtures that create, migrate and
+    arrange databases still connect to the server directly.
+    """
+    pgbouncer = os.environ.get("PGBOUNCER_URL")
+    if pgbouncer is None:
+        return direct_database_url
+    pooler = make_url(pgbouncer)
+    return direct_database_url.set(host=pooler.host, port=pooler.port)
 
 
 @pytest.fixture(scope="session")
@@ -88,13 +103,19 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
     """Test settings; security settings may be overridden (`refresh_reuse_grace_secs=0`)."""
+    # As configured: `make test-pgbouncer` sets DATABASE__STATEMENT_CACHE_SIZE=0.
+    statement_cache_size = Settings().database.statement_cache_size
 
     def make(database: URL | None = None, **security: Any) -> Settings:
         url = (database or database_url).render_as_string(hide_password=False)
         return Settings(
             environment="test",
             data_dir=data_dir,
-            database=Database(url=url, pool_size=5),
+            database=Database(
+                url=url,
+                pool_size=5,
+                statement_cache_size=statement_cache_size,
+            ),
             security=Security(jwt_secret_key=TEST_JWT_SECRET, **{**CHEAP_HASHING, **security}),
             # Only the tests of housekeeping purge: a periodic purge at a random
             # moment would delete rows another test arranged.
@@ -111,9 +132,9 @@ async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def db(database_url: URL) -> AsyncIterator[asyncpg.Connection]:
+async def db(direct_database_url: URL) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection, for arranging what the API cannot (expired tokens, inactive users)."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(direct_database_url))
     yield connection
     await connection.close()
 

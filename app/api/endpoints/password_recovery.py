@@ -48,13 +48,17 @@ async def recover_password(
 @router.post(
     "/password-reset",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error(400, messages.INVALID_RESET_TOKEN),
+    responses={**error(400, messages.INVALID_RESET_TOKEN), **THROTTLED},
 )
-async def reset_password(body: PasswordResetRequest, services: ServicesDep) -> None:
+async def reset_password(
+    body: PasswordResetRequest, services: ServicesDep, client: ClientDep
+) -> None:
     """Set a new password with a recovery token; every session of the user is revoked."""
     await password_recovery.reset_password(
         db=services.database,
         hashing=services.password_hashing,
+        throttle=services.throttle,
+        client=client,
         token=body.token,
         new_password=body.new_password,
     )

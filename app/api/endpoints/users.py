@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api.common_responses import UNAUTHORIZED, error
-from app.api.deps import CurrentUser, ServicesDep
+from app.api.common_responses import THROTTLED, UNAUTHORIZED, error
+from app.api.deps import ClientDep, CurrentUser, ServicesDep
 from app.core import accounts, messages
 from app.schemas.requests import UserUpdatePasswordRequest
 from app.schemas.responses import UserResponse
@@ -42,15 +42,17 @@ async def delete_current_user(user: CurrentUser, services: ServicesDep) -> None:
 @router.put(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**UNAUTHORIZED, **error(400, messages.WRONG_CURRENT_PASSWORD)},
+    responses={**UNAUTHORIZED, **error(400, messages.WRONG_CURRENT_PASSWORD), **THROTTLED},
 )
 async def change_current_user_password(
-    body: UserUpdatePasswordRequest, user: CurrentUser, services: ServicesDep
+    body: UserUpdatePasswordRequest, user: CurrentUser, services: ServicesDep, client: ClientDep
 ) -> None:
     """Set a new password; every other session of the user is revoked, this one stays."""
     await accounts.change_password(
         db=services.database,
         hashing=services.password_hashing,
+        throttle=services.throttle,
+        client=client,
         session=user,
         current_password=body.current_password,
         new_password=body.new_password,
