@@ -14,7 +14,7 @@ FUZZ_ARGS ?=
 WORKERS ?= 2
 SMTP_PORT ?= 1025
 
-.PHONY: help install run serve-prod migrate revision superuser smtp-catcher pre-commit readme-check test test-pgbouncer lint lint-deploy format typecheck bench bench-data-size bench-soak wrk clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate purge revision superuser smtp-catcher pre-commit readme-check test test-pgbouncer lint lint-deploy format typecheck bench bench-data-size bench-soak wrk clean e2e chromium fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (confi
 
 migrate: install ## Apply the migrations
 	$(RUN) app migrate
+
+purge: install ## Delete ended sessions, expired recovery tokens and throttle counters (app purge)
+	$(RUN) app purge
 
 revision: install ## Autogenerate a migration from the models: make revision m="add a column"
 	@test -n "$(m)" || { echo 'Usage: make revision m="what changed"'; exit 2; }

@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import URL, make_url
 
-from app.core.config import Database, Security, Settings
+from app.core.config import Database, Housekeeping, Security, Settings
 from app.core.database import asyncpg_dsn, resolve_database_url
 from app.core.migrations import upgrade_database
 from app.models import Base
@@ -117,6 +117,9 @@ def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
                 statement_cache_size=statement_cache_size,
             ),
             security=Security(jwt_secret_key=TEST_JWT_SECRET, **{**CHEAP_HASHING, **security}),
+            # Only the tests of housekeeping purge: a periodic purge at a random
+            # moment would delete rows another test arranged.
+            housekeeping=Housekeeping(enabled=False),
         )
 
     return make
