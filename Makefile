@@ -14,10 +14,10 @@ FUZZ_ARGS ?=
 WORKERS ?= 2
 SMTP_PORT ?= 1025
 
-.PHONY: help install run serve-prod migrate revision superuser smtp-catcher pre-commit readme-check test lint lint-deploy format typecheck bench clean e2e chromium fuzz
+.PHONY: help install run serve-prod migrate purge revision superuser smtp-catcher pre-commit readme-check test test-pgbouncer lint lint-deploy format typecheck bench bench-data-size bench-soak wrk clean e2e chromium fuzz
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(CURDIR)/$(TOOLS_DIR)/bin/uv:
 	python3 -m venv $(TOOLS_DIR)
@@ -37,6 +37,9 @@ serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (confi
 
 migrate: install ## Apply the migrations
 	$(RUN) app migrate
+
+purge: install ## Delete ended sessions, expired recovery tokens and throttle counters (app purge)
+	$(RUN) app purge
 
 revision: install ## Autogenerate a migration from the models: make revision m="add a column"
 	@test -n "$(m)" || { echo 'Usage: make revision m="what changed"'; exit 2; }
@@ -58,6 +61,13 @@ readme-check: ## Run the README's commands in a clean copy of this tree, with no
 
 test: install ## Run the whole test suite in parallel on real PostgreSQL, coverage enforced
 	$(RUN) pytest
+
+# The service under test reaches the database through PgBouncer (PGBOUNCER_URL,
+# set by the script); the fixtures that create, migrate and arrange databases
+# connect to PostgreSQL directly (DATABASE__URL).
+test-pgbouncer: install ## The test suite with the service behind PgBouncer (transaction pooling) in front of 127.0.0.1:5432 (installs pgbouncer with apt if missing)
+	DATABASE__URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres DATABASE__STATEMENT_CACHE_SIZE=0 \
+		.ci/pgbouncer.sh $(RUN) pytest --no-cov
 
 lint: install lint-deploy ## Ruff (lint and format check), then lint-deploy
 	$(RUN) ruff check .
@@ -95,12 +105,20 @@ chromium: ## Install Debian's chromium with apt unless CHROMIUM (/usr/bin/chromi
 fuzz: install ## Fuzz the API from its OpenAPI document with Schemathesis (FUZZ_MAX_TIME=120 s, FUZZ_ARGS=--seed=N)
 	FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(RUN) --group fuzz python -m e2e.fuzz $(FUZZ_ARGS)
 
-bench: install ## Load-test the service against a raw ASGI ceiling (WORKERS=1 DURATION=10); results in bench/results/
+bench: install wrk ## Load-test the service against a raw ASGI ceiling, then two workers and storage (WORKERS=1 DURATION=10); results in bench/results/
+	$(RUN) python -m bench
+
+bench-data-size: install wrk ## /users/me and refresh on 1,000 users, then on 1,000,000 users and 2,000,000 sessions; results in bench/results/
+	SCENARIOS=data-size $(RUN) python -m bench
+
+wrk: ## Install wrk with apt when missing and possible (the bench falls back to its asyncio client)
 	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ] \
 		|| apt-get install -y -qq wrk >/dev/null 2>&1 \
 		|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
 		|| echo "Could not install wrk: the asyncio client will drive the load."
-	$(RUN) python -m bench
+
+bench-soak: install ## Ten minutes of mixed load at a fixed rate, purging as it goes (SOAK_MINUTES=10 SOAK_RATE=400); results in bench/results/
+	$(RUN) python -m bench.soak
 
 clean: ## Remove the virtualenv, tool venv and caches (keeps .data/)
 	rm -rf .venv $(TOOLS_DIR) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov e2e/artifacts .schemathesis

@@ -13,6 +13,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
+from app.core import housekeeping
 from app.core.config import Settings, get_settings
 from app.core.database import Database, resolve_database_url
 from app.core.logging_setup import configure_logging, logging_config
@@ -161,6 +162,34 @@ def create_superuser(
             f"Promoted {credentials.email} to superuser; its password was replaced "
             "and its sessions revoked."
         )
+
+
+async def _purge(settings: Settings) -> housekeeping.Purged:
+    database = Database.open(await resolve_database_url(settings), settings.database)
+    try:
+        return await housekeeping.purge(db=database, settings=settings)
+    finally:
+        await database.close()
+
+
+@cli.command()
+def purge() -> None:
+    """Delete ended sessions, expired recovery tokens and expired throttle counters.
+
+    The service does this by itself every HOUSEKEEPING__INTERVAL_SECS unless
+    HOUSEKEEPING__ENABLED=false. In short batches, skipping rows that requests
+    hold; safe beside the service and beside another purge (while one runs,
+    another stops and leaves the rest to it).
+    """
+    settings = get_settings()
+    configure_logging(settings)
+    try:
+        purged = asyncio.run(_purge(settings))
+    except asyncpg.UndefinedTableError as error:
+        raise _fail("the database has no tables yet; run `app migrate` first") from error
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        raise _fail(f"cannot purge the database: {error}") from error
+    typer.echo(purged.summary())
 
 
 def main() -> None:

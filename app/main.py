@@ -19,7 +19,7 @@ from app.api.middleware import (
     cors_middleware,
 )
 from app.api.request_log import RequestLogMiddleware
-from app.core import metrics, process_tuning
+from app.core import housekeeping, metrics, process_tuning
 from app.core.config import Settings, get_settings
 from app.core.logging_setup import configure_logging
 from app.core.services import start_services, stop_services
@@ -31,15 +31,21 @@ def lifespan_of(settings: Settings) -> Any:
         configure_logging(settings)
         process_tuning.reuse_freed_memory()
         services = await start_services(settings)
-        pool_sampler = asyncio.create_task(metrics.sample_pool_forever(services.database))
+        tasks = (
+            asyncio.create_task(metrics.sample_pool_forever(services.database)),
+            asyncio.create_task(
+                housekeeping.purge_periodically(db=services.database, settings=settings)
+            ),
+        )
         process_tuning.freeze_startup_objects()
         try:
             # Lifespan state: the server gives each request its own copy.
             yield {SERVICES_KEY: services}
         finally:
-            pool_sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pool_sampler
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             metrics.forget_this_process()
             await stop_services(services)
 

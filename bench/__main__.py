@@ -1,4 +1,4 @@
-"""`python -m bench`: run every scenario once and write the report."""
+"""`python -m bench`: run the scenarios SCENARIOS names and write the report."""
 
 from bench.run import main
 

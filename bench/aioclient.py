@@ -8,10 +8,12 @@ that the client takes a modest share of the CPU (wrk takes less).
 import asyncio
 import time
 
-from bench.load import Load, LoadResult
+from bench.load import Load, LoadResult, load_result
 from bench.request_sources import RequestSource, request_source
 
 SLOW_REQUEST_SECS = 10.0
+# What ends a connection's requests: no answer in time, or the server closed it.
+CONNECTION_FAILURES = (TimeoutError, asyncio.IncompleteReadError, ConnectionError)
 
 
 def _content_length(head: bytes) -> int:
@@ -19,6 +21,16 @@ def _content_length(head: bytes) -> int:
         if line[:15].lower() == b"content-length:":
             return int(line[15:])
     return 0
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """Send one request on a keep-alive connection: the status and body of its response."""
+    writer.write(request)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), SLOW_REQUEST_SECS)
+    body = await reader.readexactly(_content_length(head))
+    return int(head[9:12]), body
 
 
 async def _connection(
@@ -31,25 +43,16 @@ async def _connection(
         while time.perf_counter() < deadline:
             request = source.next_request()
             started = time.perf_counter()
-            writer.write(request)
             try:
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), SLOW_REQUEST_SECS)
-                body = await reader.readexactly(_content_length(head))
-            except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                status, body = await exchange(reader, writer, request)
+            except CONNECTION_FAILURES:
                 return errors + 1
             latencies.append(time.perf_counter() - started)
-            status = int(head[9:12])
             errors += status >= 400
             source.on_response(status, body)
     finally:
         writer.close()
     return errors
-
-
-def _percentile(ordered: list[float], fraction: float) -> float:
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def run_asyncio(load: Load) -> LoadResult:
@@ -60,14 +63,4 @@ async def run_asyncio(load: Load) -> LoadResult:
     errors = await asyncio.gather(
         *(_connection(load.port, source, deadline, latencies) for _ in range(load.concurrency))
     )
-    duration = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return LoadResult(
-        requests=len(latencies),
-        duration_secs=duration,
-        p50_ms=_percentile(ordered, 0.50) * 1e3,
-        p90_ms=_percentile(ordered, 0.90) * 1e3,
-        p99_ms=_percentile(ordered, 0.99) * 1e3,
-        max_ms=(ordered[-1] if ordered else 0.0) * 1e3,
-        errors=sum(errors),
-    )
+    return load_result(latencies, time.perf_counter() - started, sum(errors))

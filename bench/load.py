@@ -30,3 +30,23 @@ class LoadResult:
     @property
     def requests_per_sec(self) -> float:
         return self.requests / self.duration_secs
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def load_result(latencies_secs: list[float], duration_secs: float, errors: int) -> LoadResult:
+    """The figures of a load from the latency of each request it made."""
+    ordered = sorted(latencies_secs)
+    return LoadResult(
+        requests=len(ordered),
+        duration_secs=duration_secs,
+        p50_ms=_percentile(ordered, 0.50) * 1e3,
+        p90_ms=_percentile(ordered, 0.90) * 1e3,
+        p99_ms=_percentile(ordered, 0.99) * 1e3,
+        max_ms=(ordered[-1] if ordered else 0.0) * 1e3,
+        errors=errors,
+    )

@@ -15,7 +15,9 @@ class RequestSource(Protocol):
     def on_response(self, status: int, body: bytes) -> None: ...
 
 
-def _http(method: str, path: str, port: int, headers: dict[str, str], body: bytes = b"") -> bytes:
+def http_request(
+    method: str, path: str, port: int, headers: dict[str, str], body: bytes = b""
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body)}")
@@ -48,7 +50,7 @@ class RefreshChain:
         token = self._queue.popleft() if self._queue else "queue-ran-dry"
         body = json.dumps({"refresh_token": token}).encode()
         headers = {"Content-Type": "application/json"}
-        return _http("POST", "/auth/refresh-token", self._port, headers, body)
+        return http_request("POST", "/auth/refresh-token", self._port, headers, body)
 
     def on_response(self, status: int, body: bytes) -> None:
         if status == 200:
@@ -68,7 +70,7 @@ class NewEmails:
         email = f"{self._prefix}-{self._count}@example.com"
         body = json.dumps({"email": email, "password": PASSWORD}).encode()
         headers = {"Content-Type": "application/json"}
-        return _http("POST", "/auth/register", self._port, headers, body)
+        return http_request("POST", "/auth/register", self._port, headers, body)
 
     def on_response(self, status: int, body: bytes) -> None:
         pass
@@ -78,7 +80,7 @@ def request_source(load: Load) -> RequestSource:
     if load.kind == "me":
         return Cycle(
             [
-                _http("GET", "/users/me", load.port, {"Authorization": f"Bearer {token}"})
+                http_request("GET", "/users/me", load.port, {"Authorization": f"Bearer {token}"})
                 for token in load.items
             ]
         )
@@ -86,7 +88,7 @@ def request_source(load: Load) -> RequestSource:
         form = "application/x-www-form-urlencoded"
         return Cycle(
             [
-                _http(
+                http_request(
                     "POST",
                     "/auth/access-token",
                     load.port,

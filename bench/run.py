@@ -1,80 +1,24 @@
 """The whole run: database, reference points, servers, scenarios, report."""
 
 import asyncio
-import dataclasses
-import os
-import secrets
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-import asyncpg
 import uvloop
-from sqlalchemy import URL
 
-from app.core.config import Settings, get_settings
-from app.core.database import asyncpg_dsn, resolve_database_url
-from app.core.security.jwt import AccessTokens, token_audience, token_issuer
-from app.core.security.password import PasswordHashing
 from bench import report as names
 from bench.aioclient import run_asyncio
 from bench.argon2_reference import argon2_verifications_per_sec
-from bench.config import PASSWORD, BenchConfig, load_config
-from bench.database import (
-    SeededUser,
-    open_access_sessions,
-    open_refresh_sessions,
-    recreate_database,
-    seed_users,
-)
-from bench.load import Kind, Load, LoadResult
+from bench.config import BenchConfig, load_config
+from bench.context import Bench, Runner, prepared_bench
+from bench.data_size import data_size
+from bench.load import Load
 from bench.report import Report, ScenarioResult, markdown, write_report
 from bench.server import Server, start_server, stop_server
+from bench.storage import storage
+from bench.two_workers import two_workers
 from bench.wrk import run_wrk, wrk_path
 
-Runner = Callable[[Load], Awaitable[LoadResult]]
 ARGON2_REFERENCE_SECS = 5.0
-
-
-@dataclass(slots=True)
-class Bench:
-    config: BenchConfig
-    settings: Settings
-    runner: Runner
-    report: Report
-    pool: asyncpg.Pool
-    users: list[SeededUser]
-    access_tokens: list[str]
-    secret: str
-
-    def load(self, kind: Kind, server: Server, items: list[str], concurrency: int = 0) -> Load:
-        return Load(
-            kind=kind,
-            port=server.port,
-            concurrency=concurrency or self.config.concurrency,
-            duration_secs=self.config.duration_secs,
-            items=tuple(items),
-        )
-
-    async def measure(self, name: str, server: Server, warmup: Load, load: Load) -> None:
-        """A warm-up (discarded), then the load itself with the server's memory watched."""
-        await self.runner(dataclasses.replace(warmup, duration_secs=self.config.warmup_secs))
-        server.reset_peak_memory()
-        result = await self.runner(load)
-        scenario = ScenarioResult(name, load.concurrency, result, server.peak_memory_mib())
-        self.report.scenarios.append(scenario)
-        print(
-            f"  {name}: {result.requests_per_sec:,.0f} req/s, p99 {result.p99_ms:.1f} ms, "
-            f"{result.errors} errors",
-            flush=True,
-        )
-
-    async def refresh_tokens(self) -> list[str]:
-        # Spares beyond one per connection: a failed request drops its chain.
-        count = self.config.concurrency * 2
-        return await open_refresh_sessions(
-            pool=self.pool, users=self.users, count=count, secret=self.secret
-        )
 
 
 async def isolation(bench: Bench, service: Server) -> None:
@@ -120,24 +64,26 @@ async def scenarios(bench: Bench, service: Server, ceiling: Server) -> None:
     await isolation(bench, service)
 
 
-def _server_env(url: URL, secret: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ENVIRONMENT": "production",
-        "DATABASE__URL": url.render_as_string(hide_password=False),
-        "SECURITY__JWT_SECRET_KEY": secret,
-        # Production requires one; the bench does not scrape /metrics.
-        "METRICS__BEARER_TOKEN": secrets.token_hex(32),
-        # The access log is off, as the issue asks: the app's per-request log
-        # line is INFO, so WARNING keeps it quiet (security events still log).
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-        # Every virtual client comes from 127.0.0.1: the per-address limit
-        # would turn the login and registration floods into 429s. The
-        # throttle still runs (its check costs one round trip per attempt).
-        "THROTTLE__REQUESTS_PER_ADDRESS": os.environ.get(
-            "THROTTLE__REQUESTS_PER_ADDRESS", "1000000000"
-        ),
-    }
+async def core_scenarios(bench: Bench) -> None:
+    """Scenarios 1 to 5, against the service and the ceiling, both served by uvicorn."""
+    env = bench.server_env(bench.url)
+    service = await start_server(
+        target="app.main:app", port=bench.config.port, workers=bench.config.workers, env=env
+    )
+    try:
+        ceiling = await start_server(
+            target="bench.ceiling:create_app",
+            port=bench.config.ceiling_port,
+            workers=bench.config.workers,
+            env=env,
+            factory=True,
+        )
+        try:
+            await scenarios(bench, service, ceiling)
+        finally:
+            await stop_server(ceiling)
+    finally:
+        await stop_server(service)
 
 
 def choose_runner(config: BenchConfig) -> tuple[str, Runner]:
@@ -147,47 +93,20 @@ def choose_runner(config: BenchConfig) -> tuple[str, Runner]:
 
 
 async def run(config: BenchConfig) -> Report:
-    settings: Settings = get_settings()
     client, runner = choose_runner(config)
     report = Report(config=config, client=client)
     print(f"Preparing the bench database (client: {client})", flush=True)
-    url = await recreate_database(await resolve_database_url(settings))
-    hashing = PasswordHashing(settings.security)
-    password_hash = hashing.hash_blocking(PASSWORD)
-    hashing.close()
-    secret = secrets.token_urlsafe(48)  # 64 characters
-    signer = AccessTokens(
-        secret=secret,
-        algorithm=settings.security.jwt_algorithm,
-        issuer=token_issuer(settings),
-        audience=token_audience(settings),
-        lifetime_secs=3600,
-    )
-    env = _server_env(url, secret)
-    async with asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=2) as pool:
-        users = await seed_users(pool=pool, count=config.users, password_hash=password_hash)
-        tokens = await open_access_sessions(
-            pool=pool, users=users, count=config.concurrency, access_tokens=signer
-        )
-        bench = Bench(config, settings, runner, report, pool, users, tokens, secret)
-        service = await start_server(
-            target="app.main:app", port=config.port, workers=config.workers, env=env
-        )
-        try:
-            ceiling = await start_server(
-                target="bench.ceiling:create_app",
-                port=config.ceiling_port,
-                workers=config.workers,
-                env=env,
-                factory=True,
-            )
-            try:
-                print("Running the scenarios", flush=True)
-                await scenarios(bench, service, ceiling)
-            finally:
-                await stop_server(ceiling)
-        finally:
-            await stop_server(service)
+    async with prepared_bench(config, runner, report) as bench:
+        # One server at a time: each scenario starts and stops its own.
+        steps = {
+            "core": core_scenarios,
+            "two-workers": two_workers,
+            "storage": storage,
+            "data-size": data_size,
+        }
+        for step in config.scenarios:
+            print(f"Running: {step}", flush=True)
+            await steps[step](bench)
     return report
 
 

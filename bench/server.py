@@ -16,10 +16,10 @@ from pathlib import Path
 from bench.config import PROJECT_DIR
 
 STARTUP_TIMEOUT_SECS = 60.0
-# The settings of `app serve` (the Dockerfile's CMD), plus the port and worker count.
+APP_SCRIPT = Path(sys.executable).with_name("app")
+# The same flags as the Dockerfile's CMD, plus the port and worker count.
 PRODUCTION_FLAGS = (
-    "--no-proxy-headers",
-    "--no-server-header",
+    "--proxy-headers",
     "--no-access-log",
     "--loop",
     "uvloop",
@@ -41,20 +41,31 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
+    def all_pids(self) -> list[int]:
+        """The workers and, with several, the supervisor that started them."""
+        return sorted({self.process.pid, *self.worker_pids()})
+
     def reset_peak_memory(self) -> None:
         for pid in self.worker_pids():
             # "5" resets VmHWM (Linux >= 4.0); without it, peaks run from start.
             with contextlib.suppress(OSError):
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
 
-    def peak_memory_mib(self) -> float:
-        """The highest VmHWM among the workers since the last reset, in MiB."""
-        peak_kib = 0
+    def _largest_worker_kib(self, field: str) -> int:
+        largest = 0
         for pid in self.worker_pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak_kib = max(peak_kib, int(line.split()[1]))
-        return peak_kib / 1024
+                if line.startswith(field):
+                    largest = max(largest, int(line.split()[1]))
+        return largest
+
+    def peak_memory_mib(self) -> float:
+        """The highest VmHWM among the workers since the last reset, in MiB."""
+        return self._largest_worker_kib("VmHWM:") / 1024
+
+    def memory_mib(self) -> float:
+        """The resident memory (VmRSS) of the largest worker now, in MiB."""
+        return self._largest_worker_kib("VmRSS:") / 1024
 
 
 async def _answers(port: int) -> bool:
@@ -79,6 +90,19 @@ async def start_server(
     args += ["--workers", str(workers), "--log-level", "warning", *PRODUCTION_FLAGS]
     if factory:
         args.append("--factory")
+    return await _start(args, target=target, port=port, workers=workers, env=env)
+
+
+async def start_app_serve(*, port: int, workers: int, env: dict[str, str]) -> Server:
+    """`app serve --workers N`, as the command line serves (metrics in shared files when N > 1)."""
+    args = [str(APP_SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--workers", str(workers)]
+    return await _start(args, target="app serve", port=port, workers=workers, env=env)
+
+
+async def _start(
+    args: list[str], *, target: str, port: int, workers: int, env: dict[str, str]
+) -> Server:
     process = await asyncio.create_subprocess_exec(*args, env=env, cwd=PROJECT_DIR)
     server = Server(process=process, port=port, workers=workers)
     loop = asyncio.get_running_loop()

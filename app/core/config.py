@@ -118,6 +118,18 @@ class Throttle(BaseModel):
     cleanup_every: int = Field(default=100, ge=1)
 
 
+class Housekeeping(BaseModel):
+    """`app purge`, which the service also runs by itself every `interval_secs`."""
+
+    # Off: the service never purges by itself (a CronJob runs `app purge`).
+    enabled: bool = True
+    # Seconds between two runs of a process; its first run comes after a
+    # random fraction of this, so that replicas started together spread out.
+    interval_secs: float = Field(default=3600, gt=0)
+    # Rows one statement examines (and so at most deletes and locks).
+    batch_size: int = Field(default=1000, ge=1)
+
+
 class Metrics(BaseModel):
     # Unset: GET /metrics is open (local use). Set: it needs the header
     # `Authorization: Bearer <token>`; production refuses to start without it.
@@ -145,6 +157,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     throttle: Throttle = Field(default_factory=Throttle)
     server: Server = Field(default_factory=Server)
+    housekeeping: Housekeeping = Field(default_factory=Housekeeping)
     metrics: Metrics = Field(default_factory=Metrics)
 
     model_config = SettingsConfigDict(

@@ -41,6 +41,20 @@ REFRESH_TOKEN_REUSE = Counter(
     "auth_refresh_token_reuse_detections", "Spent refresh tokens replayed; each revoked a session"
 )
 THROTTLED = Counter("throttled_requests", "Requests refused with 429, by action", ["action"])
+HOUSEKEEPING_DELETED_ROWS = Counter(
+    "housekeeping_deleted_rows", "Rows deleted by housekeeping (app purge), by kind", ["kind"]
+)
+HOUSEKEEPING_RUNS = Counter(
+    "housekeeping_runs",
+    "Housekeeping runs, by outcome: completed, yielded (to a run of another process), failed",
+    ["outcome"],
+)
+# max: a scrape reports the latest run of any worker.
+HOUSEKEEPING_LAST_RUN = Gauge(
+    "housekeeping_last_run_timestamp_seconds",
+    "When the latest housekeeping run that did not fail ended (Unix time)",
+    multiprocess_mode="max",
+)
 # livesum: a scrape adds up the workers that are alive.
 DB_POOL_CONNECTIONS = Gauge(
     "db_pool_connections", "Open database connections", multiprocess_mode="livesum"

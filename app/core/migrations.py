@@ -27,7 +27,14 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade_database(url: URL, revision: str = "head") -> None:
-    engine = create_async_engine(url, poolclass=NullPool)
+    # No prepared statement cache: each statement runs once, and behind
+    # PgBouncer in transaction mode a cached statement's name collides with
+    # one that another process left on the same server connection.
+    engine = create_async_engine(
+        url.update_query_dict({"prepared_statement_cache_size": "0"}),
+        poolclass=NullPool,
+        connect_args={"statement_cache_size": 0},
+    )
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade, revision)

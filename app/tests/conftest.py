@@ -14,8 +14,10 @@ connection for what the API cannot arrange.
 """
 
 import asyncio
+import logging
+import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import asyncpg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import URL
+from sqlalchemy import URL, make_url
 
 from app.core.config import Settings
 from app.core.database import asyncpg_dsn, resolve_database_url
@@ -82,10 +84,24 @@ async def empty_database(server_url: URL) -> AsyncIterator[Callable[[], Any]]:
 
 
 @pytest.fixture(scope="session")
-async def database_url(empty_database: Callable[[], Any]) -> URL:
+async def direct_database_url(empty_database: Callable[[], Any]) -> URL:
     url: URL = await empty_database()
     await upgrade_database(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def database_url(direct_database_url: URL) -> URL:
+    """The test database as the service reaches it: through the PgBouncer of `PGBOUNCER_URL`.
+
+    `make test-pgbouncer` sets it; the fixtures that create, migrate and
+    arrange databases still connect to the server directly.
+    """
+    pgbouncer = os.environ.get("PGBOUNCER_URL")
+    if pgbouncer is None:
+        return direct_database_url
+    pooler = make_url(pgbouncer)
+    return direct_database_url.set(host=pooler.host, port=pooler.port)
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +110,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_dsn(database_url: URL) -> str:
-    """The test database for `asyncpg.connect()`."""
-    return asyncpg_dsn(database_url)
+def database_dsn(direct_database_url: URL) -> str:
+    """The test database for `asyncpg.connect()`, reached directly (not through PgBouncer)."""
+    return asyncpg_dsn(direct_database_url)
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +124,22 @@ def make_settings(database_url: URL, data_dir: Path) -> Callable[..., Settings]:
     SQLAlchemy URL.
     """
 
+    # As configured: `make test-pgbouncer` sets DATABASE__STATEMENT_CACHE_SIZE=0.
+    statement_cache_size = Settings().database.statement_cache_size
+
     def make(**overrides: Any) -> Settings:
         fields: dict[str, Any] = {
             "environment": "test",
             "data_dir": data_dir,
-            "database": {"url": database_url, "pool_size": 5},
+            "database": {
+                "url": database_url,
+                "pool_size": 5,
+                "statement_cache_size": statement_cache_size,
+            },
             "security": {"jwt_secret_key": TEST_JWT_SECRET, **CHEAP_HASHING},
+            # Only the tests of housekeeping purge: a periodic purge at a random
+            # moment would delete rows another test arranged.
+            "housekeeping": {"enabled": False},
         }
         for name, value in overrides.items():
             default = fields.get(name)
@@ -216,3 +242,20 @@ def new_admin(api: Api, db: asyncpg.Connection) -> NewAdmin:
 async def admin(new_admin: NewAdmin) -> Api:
     """A client of a superuser, logged in."""
     return await new_admin()
+
+
+@pytest.fixture
+def app_logs(app: FastAPI, caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog for the "app" logger, which does not propagate to the root logger.
+
+    After `app` has started: the first app of a process configures that logger
+    only if it has no handler yet, and would leave it propagating to caplog's
+    root handler as well (each record captured twice).
+    """
+    logger = logging.getLogger("app")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="app")
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)

@@ -9,10 +9,8 @@ from typing import Any
 import asyncpg
 
 
-async def wait_for_lock_waiter(
-    db: asyncpg.Connection, waiters: int = 1, timeout_secs: float = 10.0
-) -> None:
-    """Return once `waiters` other connections to this database wait on a lock."""
+async def wait_for_lock_waiter(db: asyncpg.Connection, timeout_secs: float = 10.0) -> None:
+    """Return once another connection to this database waits on a lock."""
     deadline = time.monotonic() + timeout_secs
     while time.monotonic() < deadline:
         # Inside a transaction PostgreSQL shows the activity it read first, unless told.
@@ -21,7 +19,7 @@ async def wait_for_lock_waiter(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
-        if waiting >= waiters:
+        if waiting:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("no request waited on the lock")

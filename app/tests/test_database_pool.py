@@ -75,9 +75,9 @@ async def test_connection_cancelled_mid_query_is_not_reused(database_url: URL) -
 
 
 async def test_connection_closed_by_the_server_is_replaced_without_an_error(
-    database_url: URL, db: asyncpg.Connection
+    direct_database_url: URL, db: asyncpg.Connection
 ) -> None:
-    database = Database.open(database_url, DatabaseSettings(pool_size=1))
+    database = Database.open(direct_database_url, DatabaseSettings(pool_size=1))
     try:
         backend = await database.fetchval("SELECT pg_backend_pid()")
         await db.execute("SELECT pg_terminate_backend($1)", backend)

@@ -67,3 +67,10 @@ async def test_a_success_takes_its_attempt_back(
     assert [r.status_code for r in logins] == [200] * 5
     assert failure.status_code == 400
     assert owner.status_code == 200
+
+
+async def test_logins_work_with_throttling_off(make_api: ApiFactory) -> None:
+    async with throttled_api(make_api, {"enabled": False}) as api:
+        await api.register()
+        response = await login(api, api.email, DEFAULT_PASSWORD, "203.0.113.7")
+    assert response.status_code == 200

@@ -1,8 +1,7 @@
 """Fixtures of the recovery tests: here `api` (and so `user`) is a client of an application
 that mails through a real SMTP server on 127.0.0.1, whose messages land in `inbox`."""
 
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -31,20 +30,3 @@ async def api(mail_app: FastAPI, db: asyncpg.Connection, inbox: Inbox) -> AsyncI
     inbox.messages.clear()
     async with Api.connect(mail_app) as client:
         yield client
-
-
-@pytest.fixture
-def app_logs(app: FastAPI, caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """caplog for the "app" logger, which does not propagate to the root logger.
-
-    After `app` has started: the first app of a process configures that logger
-    only if it has no handler yet, and would leave it propagating to caplog's
-    root handler as well (each record captured twice).
-    """
-    logger = logging.getLogger("app")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="app")
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)

@@ -159,5 +159,5 @@ async def test_shutdown_cancels_a_send_that_outlives_the_deadline(
             shutdown_started = time.perf_counter()
         shutdown_secs = time.perf_counter() - shutdown_started
     assert inbox.messages == []
-    assert shutdown_secs < 1.5
+    assert shutdown_secs < 2.5  # the whole exchange would take 5 answers x 0.7 s
     assert "Background job password recovery email cancelled at shutdown" in app_logs.text

@@ -5,7 +5,7 @@ would rewrite the peer before the app's trusted-proxy logic runs, so no
 shipped way to run enables it; each says which proxy it trusts through
 `SECURITY__TRUSTED_PROXIES` alone, and in Kubernetes a NetworkPolicy lets only
 the ingress controller reach the pods. The real servers are tested in
-test_client_address_spoofing.py; this module reads the files they start from.
+test_item01_client_address_spoofing.py; this module reads the files they start from.
 """
 
 import json

@@ -17,7 +17,7 @@ from sqlalchemy import URL
 from app.core.database import asyncpg_dsn
 from app.tests.api_client import Api
 from app.tests.hardening.deployment_files import image_environment
-from app.tests.hardening.test_client_address_spoofing import (
+from app.tests.hardening.test_item01_client_address_spoofing import (
     METRICS_TOKEN,
     PRODUCTION_CHECKS_MET,
     image_argv,
