@@ -114,8 +114,6 @@ class Throttle(BaseModel):
     # Attempts from one client address (an IPv6 /64 counts as one address).
     requests_per_address: int = Field(default=30, ge=1)
     address_window_secs: int = Field(default=60, ge=1)
-    # Expired counters are deleted by every this-many-th check of a process.
-    cleanup_every: int = Field(default=100, ge=1)
 
 
 class Housekeeping(BaseModel):

@@ -12,11 +12,11 @@ exists or not, decided before the account is looked up.
 A check is one statement, one round trip: it counts the attempt on every key
 (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which PostgreSQL
 serialises per key, so concurrent attempts on two replicas never lose a
-count). A counter whose window has passed starts again at 1.
+count). A counter whose window has passed starts again at 1; the
+housekeeping (`app purge`) deletes expired ones.
 """
 
 import hashlib
-import random
 from dataclasses import dataclass
 
 from app.core import messages, security_events
@@ -41,14 +41,6 @@ RETURNING c.key, c.count, ceil(extract(epoch FROM c.expires_at - now()))::int AS
 _SUCCEEDED = """
 WITH forgotten AS (DELETE FROM throttle_counters WHERE key = $1)
 UPDATE throttle_counters SET count = count - 1 WHERE key = $2 AND count > 0
-"""
-# SKIP LOCKED: the cleanup never waits for a counter another request holds,
-# so it cannot deadlock with the checks.
-_DELETE_EXPIRED = """
-DELETE FROM throttle_counters WHERE key IN (
-    SELECT key FROM throttle_counters WHERE expires_at <= now()
-    LIMIT 1000 FOR UPDATE SKIP LOCKED
-)
 """
 
 
@@ -107,9 +99,6 @@ class Throttle:
         rows = await self.db.fetch(
             _COUNT, list(limits), [float(limit.window_secs) for limit in limits.values()]
         )
-        # About one check in `cleanup_every` also deletes expired counters.
-        if random.randrange(self.settings.cleanup_every) == 0:  # noqa: S311 - not a secret
-            await self.db.execute(_DELETE_EXPIRED)
         counters = [Counter(row["key"], row["count"], max(row["retry_after"], 1)) for row in rows]
         retry_after = judge(counters, limits)
         if retry_after:

@@ -155,16 +155,3 @@ async def test_client_address_is_read_right_to_left_past_trusted_proxies(
 
     keys = await db.fetch("SELECT key FROM throttle_counters WHERE key LIKE 'login:address:%'")
     assert [row["key"] for row in keys] == [f"login:address:{bucket}"]
-
-
-async def test_expired_counters_are_deleted(make_api: ApiFactory, db: asyncpg.Connection) -> None:
-    await db.execute(
-        "INSERT INTO throttle_counters (key, expires_at, count)"
-        " VALUES ('login:address:192.0.2.1', now() - interval '1 second', 3)"
-    )
-    async with make_api(throttle={"cleanup_every": 1}) as api:
-        await failed_login(api)
-
-    assert (
-        await db.fetchval("SELECT count(*) FROM throttle_counters WHERE expires_at <= now()") == 0
-    )
