@@ -105,6 +105,8 @@ class Bench:
             # Production requires an SMTP server for password recovery, and a
             # token for /metrics: the bench uses neither.
             "RECOVERY__ENABLED": "false",
+            # The bench runs its purges itself (storage, the soak), at known times.
+            "HOUSEKEEPING__ENABLED": "false",
             "METRICS__BEARER_TOKEN": secrets.token_hex(32),
             # The access log is off, as the issue asks: the app's per-request
             # log line is INFO, so WARNING keeps it quiet (security events
