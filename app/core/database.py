@@ -165,16 +165,34 @@ class Database:
         Whoever uses it leaves no session state behind (no SET, LISTEN,
         cursor or advisory lock): the pool hands it to the next request as is.
         """
-        async with self._admission, self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
+        async with self._admission:
+            raw = await self._checkout()
             try:
                 yield raw.driver_connection  # type: ignore[misc]
             except asyncpg.PostgresError:
                 raise  # the server refused a statement; the connection is fine
             except BaseException as error:
                 # Cancelled mid-query, or the socket failed: never reuse it.
-                await connection.invalidate(error if isinstance(error, Exception) else None)
+                raw.invalidate(error if isinstance(error, Exception) else None)
                 raise
+            finally:
+                # SQLAlchemy began no transaction on it: giving it back takes
+                # no round trip and nothing to await.
+                raw.close()
+
+    async def _checkout(self) -> PoolProxiedConnection:
+        """A connection of the pool, without the `Connection` object the ORM needs.
+
+        A server that refuses the connection (too many connections, a wrong
+        password) comes out as the dialect's translation of asyncpg's error:
+        the original is raised, which `UNAVAILABLE_ERRORS` and the tests know.
+        """
+        try:
+            return await self.engine.raw_connection()
+        except Exception as error:
+            if isinstance(error.__cause__, asyncpg.PostgresError):
+                raise error.__cause__ from error
+            raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -5,7 +5,6 @@ import asyncio
 import asyncpg
 import pytest
 from sqlalchemy import URL
-from sqlalchemy.exc import DBAPIError
 
 from app.core.config import Database as DatabaseSettings
 from app.core.database import Database
@@ -56,7 +55,7 @@ async def test_failed_connection_gives_its_place_back(database_url: URL) -> None
     )
     try:
         for _ in range(2):  # a lost place would leave the second attempt waiting forever
-            with pytest.raises(DBAPIError):
+            with pytest.raises(asyncpg.PostgresError):
                 await asyncio.wait_for(database.fetchval("SELECT 1"), timeout=10)
     finally:
         await database.close()
