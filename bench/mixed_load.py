@@ -64,6 +64,8 @@ class MixedLoad:
     access_tokens: list[str]
     refresh_tokens: deque[str]
     emails: list[str]
+    # The refresh tokens of the sessions logins opened, oldest first (logout).
+    logged_in: deque[str] = field(default_factory=deque)
     _idle: asyncio.Queue[Connection] = field(default_factory=asyncio.Queue)
     _requests: dict[str, Callable[[], bytes]] = field(default_factory=dict)
 
@@ -92,17 +94,32 @@ class MixedLoad:
         body = json.dumps({"refresh_token": token}).encode()
         return http_request("POST", "/auth/refresh-token", self.port, _JSON, body)
 
+    def _logout_request(self) -> bytes:
+        # No session to end yet: an unknown token is answered 204 all the same.
+        token = self.logged_in.popleft() if self.logged_in else "none-logged-in"
+        body = json.dumps({"refresh_token": token}).encode()
+        return http_request("POST", "/auth/logout", self.port, _JSON, body)
+
+    def _request(self, kind: str) -> bytes:
+        if kind == "refresh":
+            return self._refresh_request()
+        if kind == "logout":
+            return self._logout_request()
+        return self._requests[kind]()
+
     async def _open(self) -> Connection:
         return await asyncio.open_connection("127.0.0.1", self.port)
 
     async def _one(self, due: float, kind: str, record: Callable[[Sample], None]) -> None:
-        request = self._refresh_request() if kind == "refresh" else self._requests[kind]()
+        request = self._request(kind)
         reader, writer = await self._idle.get()
         status = 0
         try:
             status, body = await exchange(reader, writer, request)
             if kind == "refresh" and status == 200:
                 self.refresh_tokens.append(json.loads(body)["refresh_token"])
+            elif kind == "login" and status == 200:
+                self.logged_in.append(json.loads(body)["refresh_token"])
         except CONNECTION_FAILURES:
             writer.close()
             reader, writer = await self._open()

@@ -1,14 +1,20 @@
 """`make bench-soak`: ten minutes of mixed load at a fixed rate, with a purge now and then.
 
-About 70% GET /users/me, 25% refresh, 5% login (SOAK_MIX=70:25:5), at
+About 70% GET /users/me, 20% refresh, 5% login and 5% logout
+(SOAK_MIX=70:20:5:5), at
 SOAK_RATE requests/s (400: well under what one worker serves), for
 SOAK_MINUTES minutes after a warm-up that is not counted. Each minute
 reports its p99 (overall and per kind) against the first minute's, its
 errors, the worker's resident memory at its end, and the rows and bytes of
 every table. The purge (purge.py: `app purge` once it exists) runs every
-SOAK_PURGE_EVERY seconds in the background. Refresh tokens issued during the
-soak live SOAK_SESSION_SECS (120), so that sessions opened by its logins
-expire and a purge can delete them; the refresh chains renew theirs.
+SOAK_PURGE_EVERY seconds in the background. Each logout ends the oldest
+session a soak login opened, as users who sign in on one device and out on
+another do: without them every login would add a session that outlives the
+soak (the purge keeps a session until its refresh token and its last access
+token have expired), and the tables would grow with the traffic's length
+instead of settling. Refresh tokens issued during the soak live
+SOAK_SESSION_SECS (120), so that a session a logout missed still ends; the
+refresh chains renew theirs.
 """
 
 import asyncio
@@ -45,12 +51,14 @@ class SoakConfig:
 
 
 def soak_config() -> SoakConfig:
-    me, refresh, login = (int(part) for part in os.environ.get("SOAK_MIX", "70:25:5").split(":"))
+    me, refresh, login, logout = (
+        int(part) for part in os.environ.get("SOAK_MIX", "70:20:5:5").split(":")
+    )
     return SoakConfig(
         minutes=int(os.environ.get("SOAK_MINUTES", "10")),
         minute_secs=float(os.environ.get("SOAK_MINUTE_SECS", "60")),
         rate_per_sec=float(os.environ.get("SOAK_RATE", "400")),
-        weights={"me": me, "refresh": refresh, "login": login},
+        weights={"me": me, "refresh": refresh, "login": login, "logout": logout},
         connections=int(os.environ.get("SOAK_CONNECTIONS", "32")),
         purge_every_secs=float(os.environ.get("SOAK_PURGE_EVERY", "60")),
         session_secs=int(os.environ.get("SOAK_SESSION_SECS", "120")),
@@ -127,7 +135,7 @@ async def run() -> Report:
         client="asyncio, open loop",
         description=(
             f"Soak: {soak.minutes} minutes of {soak.minute_secs:g} s at {soak.rate_per_sec:g} "
-            f"req/s offered (me:refresh:login {mix}) on {soak.connections} connections, "
+            f"req/s offered (me:refresh:login:logout {mix}) on {soak.connections} connections, "
             f"{config.workers} worker(s), after {config.warmup_secs:g} s of warm-up."
         ),
     )

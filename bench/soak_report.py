@@ -16,6 +16,7 @@ from bench.purge import PurgeRun
 from bench.report import Report
 
 P99_LIMIT = 1.5
+KINDS = ("me", "refresh", "login", "logout")
 GROWTH_LIMIT_PCT = 5.0
 
 
@@ -41,12 +42,12 @@ def _latency_table(minutes: list[Minute]) -> list[str]:
     first = _p99_ms(minutes[0].samples)
     lines = [
         "| minute | requests | p99 ms | x minute 1 | p99 me | p99 refresh | p99 login "
-        "| errors | RSS MiB |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| p99 logout | errors | RSS MiB |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for m in minutes:
         p99 = _p99_ms(m.samples)
-        kinds = " | ".join(f"{_p99_ms(m.samples, kind):.1f}" for kind in ("me", "refresh", "login"))
+        kinds = " | ".join(f"{_p99_ms(m.samples, kind):.1f}" for kind in KINDS)
         errors = sum(not s.ok for s in m.samples)
         lines.append(
             f"| {m.number} | {len(m.samples):,} | {p99:.1f} | {p99 / first:.2f} | {kinds} "
