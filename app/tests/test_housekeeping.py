@@ -24,8 +24,7 @@ REVOKED_WAIT = Security().refresh_reuse_grace_secs + MARGIN_SECS
 ENDED_WAIT = Security().access_token_expire_secs + MARGIN_SECS
 LATER = 3600.0
 NOTHING = (
-    "Purged: 0 sessions, 0 recovery tokens, 0 email tokens, 0 security events,"
-    " 0 throttle counters."
+    "Purged: 0 sessions, 0 recovery tokens, 0 email tokens, 0 security events, 0 throttle counters."
 )
 
 
