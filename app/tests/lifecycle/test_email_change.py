@@ -1,11 +1,14 @@
 """Email change: POST /users/me/email, then POST /auth/confirm-email from the new address."""
 
+import asyncio
+
 import asyncpg
 import pytest
 
 from app.tests.api_client import Api, messages
 from app.tests.factories import new_email
 from app.tests.lifecycle.support import CHANGE_SUBJECT, link_token, only, text_of
+from app.tests.locks import wait_for_lock_waiter
 from app.tests.recovery.support import Inbox
 
 INVALID = {"detail": messages.INVALID_EMAIL_CHANGE_TOKEN}
@@ -183,3 +186,23 @@ async def test_a_verification_token_is_unknown_to_confirm(api: Api, inbox: Inbox
     await user.finish_background_jobs()
     verification = link_token(only(inbox, "Confirm your email address"), "verify-email")
     assert (await user.confirm_email(verification)).json() == INVALID
+
+
+async def test_an_account_deleted_during_the_request_gets_no_link(
+    user: Api, inbox: Inbox, db: asyncpg.Connection
+) -> None:
+    # The deletion is made but not committed: the request still reads the
+    # account, then its token waits on the account's row and finds it gone
+    # once the deletion commits. It ends without a token, a link or an error.
+    transaction = db.transaction()
+    await transaction.start()
+    try:
+        await db.execute("DELETE FROM users")
+        request = asyncio.create_task(user.change_email(new_email()))
+        await wait_for_lock_waiter(db)
+    finally:
+        await transaction.commit()
+    assert (await request).status_code == 202
+    await user.finish_background_jobs()
+    assert inbox.messages == []
+    assert await db.fetchval("SELECT count(*) FROM email_tokens") == 0
