@@ -59,7 +59,8 @@ async def password_grant(
     try:
         await throttle.password_check(client=client.address, email=email)
     except TooManyAttemptsError as error:
-        if error.per_account and accounts.is_storable_text(email, MAX_EMAIL_LENGTH):
+        # Recorded once per window, however many guesses follow.
+        if error.account_newly_limited and accounts.is_storable_text(email, MAX_EMAIL_LENGTH):
             await account_events.record_for_email(
                 services.database,
                 email_canonical=canonical_email(email),
