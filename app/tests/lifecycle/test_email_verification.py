@@ -16,6 +16,7 @@ from app.tests.lifecycle.support import (
     text_of,
     verification_token,
 )
+from app.tests.locks import wait_for_lock_waiter
 from app.tests.recovery.support import PUBLIC_URL, Inbox, SlowInbox, recovery_token, smtp_server
 
 INVALID = {"detail": messages.INVALID_VERIFICATION_TOKEN}
@@ -186,3 +187,24 @@ async def test_superusers_made_on_the_command_line_are_verified(
     await make_superuser(db=user.services.database, email=created, password_hash="x")
     rows = await db.fetch("SELECT email_verified FROM users")
     assert [row["email_verified"] for row in rows] == [True, True]
+
+
+async def test_an_address_verified_meanwhile_is_sent_no_new_link(
+    api: Api, inbox: Inbox, db: asyncpg.Connection
+) -> None:
+    # The resend reads the account unverified; its background job then waits
+    # on the account's row, which is being verified, and finds it verified.
+    user = await registered(api, inbox)
+    inbox.messages.clear()
+    transaction = db.transaction()
+    await transaction.start()
+    try:
+        await db.execute("SELECT 1 FROM users FOR UPDATE")
+        await db.execute("UPDATE users SET email_verified = true")
+        assert (await user.resend_verification()).status_code == 202
+        await wait_for_lock_waiter(db)
+    finally:
+        await transaction.commit()
+    await user.finish_background_jobs()
+    assert inbox.messages == []
+    assert await db.fetchval("SELECT count(*) FROM email_tokens") == 1  # the first link's
