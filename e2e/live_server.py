@@ -109,8 +109,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(*, database_url: URL) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and a free port; yields its base URL."""
+def live_server(*, database_url: URL, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and a free port; yields its base URL, which is
+    also its PUBLIC_URL (the links it mails open its own pages)."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
@@ -125,6 +126,8 @@ def live_server(*, database_url: URL) -> Iterator[str]:
             # The fuzzer and its auth hook send thousands of logins and
             # registrations from one address; the throttle must not stop them.
             "THROTTLE__REQUESTS_PER_ADDRESS": "1000000",
+            "PUBLIC_URL": base_url,
+            **(extra_env or {}),
         }
         command = [sys.executable, "-m", "uvicorn", "app.main:app"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]

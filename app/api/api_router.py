@@ -3,15 +3,27 @@
 from fastapi import APIRouter
 
 from app.api.common_responses import BODY_TOO_LARGE, HOST_REJECTED, SERVICE_ERRORS
-from app.api.endpoints import admin, auth, health, metrics, password_recovery, users
+from app.api.endpoints import (
+    admin,
+    auth,
+    email,
+    health,
+    metrics,
+    password_recovery,
+    sessions,
+    users,
+)
 
 api_router = APIRouter()
 # Starlette matches routes in order, one by one: `users` goes first because
 # GET /users/me is by far the most called route, and before `admin`, so that
 # /users/me is matched before /users/{user_id}.
 api_router.include_router(users.router, responses=SERVICE_ERRORS)
+api_router.include_router(sessions.router, responses=SERVICE_ERRORS)
+api_router.include_router(email.users_router, responses=SERVICE_ERRORS)
 api_router.include_router(admin.router, responses=SERVICE_ERRORS)
 api_router.include_router(auth.router, responses=SERVICE_ERRORS)
+api_router.include_router(email.auth_router, responses=SERVICE_ERRORS)
 api_router.include_router(password_recovery.router, responses=SERVICE_ERRORS)
 api_router.include_router(health.router, responses=BODY_TOO_LARGE)
 api_router.include_router(metrics.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})

@@ -34,11 +34,18 @@ class ConflictError(ServiceError):
 
 
 class TooManyAttemptsError(ServiceError):
-    """A throttle limit is reached; try again after `retry_after_secs`."""
+    """A throttle limit is reached; try again after `retry_after_secs`.
 
-    def __init__(self, detail: str, *, retry_after_secs: int) -> None:
+    `account_newly_limited`: this attempt is the first that a limit of the
+    account (not only of the address) refused in its window.
+    """
+
+    def __init__(
+        self, detail: str, *, retry_after_secs: int, account_newly_limited: bool = False
+    ) -> None:
         super().__init__(detail)
         self.retry_after_secs = retry_after_secs
+        self.account_newly_limited = account_newly_limited
 
 
 class BusyError(ServiceError):

@@ -32,3 +32,11 @@ LAST_SUPERUSER = (
     "This would leave the service without an active superuser; promote another one first"
 )
 SERVICE_BUSY = "The service is busy; try again shortly"
+EMAIL_NOT_VERIFIED = "Email not verified"
+NOT_FOUND = "Not Found"
+INVALID_VERIFICATION_TOKEN = "The email verification token is invalid, expired or already used"
+INVALID_EMAIL_CHANGE_TOKEN = "The email change token is invalid, expired or already used"
+EMAIL_CHANGE_ACCEPTED = "A link to confirm the new address is on its way to it"
+EMAIL_UNCHANGED = "This is already the account's email address"
+VERIFICATION_ACCEPTED = "If the address is not verified yet, a new verification link is on its way"
+SESSION_NOT_FOUND = "Session not found"

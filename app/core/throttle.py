@@ -103,7 +103,15 @@ class Throttle:
         retry_after = judge(counters, limits)
         if retry_after:
             security_events.throttled(action=action, client=client, retry_after_secs=retry_after)
-            raise TooManyAttemptsError(messages.TOO_MANY_ATTEMPTS, retry_after_secs=retry_after)
+            # Only the first refusal: a flood of guesses records one event, not one each.
+            newly = any(
+                c.count == limits[c.key].count + 1 and ":account:" in c.key for c in counters
+            )
+            raise TooManyAttemptsError(
+                messages.TOO_MANY_ATTEMPTS,
+                retry_after_secs=retry_after,
+                account_newly_limited=newly,
+            )
 
     def _per_address(self, action: str, client: str) -> dict[str, Limit]:
         limit = Limit(self.settings.requests_per_address, self.settings.address_window_secs)

@@ -69,3 +69,14 @@ class PasswordRecoveryRequest(BaseRequest):
 class PasswordResetRequest(BaseRequest):
     token: Annotated[str, Field(max_length=1024)]
     new_password: NewPassword
+
+
+class EmailTokenRequest(BaseRequest):
+    """The token of an email verification or email change link."""
+
+    token: Annotated[str, Field(max_length=1024)]
+
+
+class EmailChangeRequest(BaseRequest):
+    new_email: Email
+    current_password: Annotated[str, Field(max_length=4096)]
