@@ -3,13 +3,24 @@
 from fastapi import APIRouter
 
 from app.api.common_responses import BODY_TOO_LARGE, HOST_REJECTED, SERVICE_ERRORS
-from app.api.endpoints import admin, auth, health, metrics, password_recovery, users
+from app.api.endpoints import (
+    admin,
+    auth,
+    health,
+    metrics,
+    mfa,
+    passkeys,
+    password_recovery,
+    users,
+)
 
 api_router = APIRouter()
 # Starlette matches routes in order, one by one: `users` goes first because
 # GET /users/me is by far the most called route, and before `admin`, so that
 # /users/me is matched before /users/{user_id}.
 api_router.include_router(users.router, responses=SERVICE_ERRORS)
+api_router.include_router(mfa.router, responses=SERVICE_ERRORS)
+api_router.include_router(passkeys.router, responses=SERVICE_ERRORS)
 api_router.include_router(admin.router, responses=SERVICE_ERRORS)
 api_router.include_router(auth.router, responses=SERVICE_ERRORS)
 api_router.include_router(password_recovery.router, responses=SERVICE_ERRORS)

@@ -8,7 +8,7 @@ clients the truth, and `make fuzz` holds the service to it.
 from typing import Any
 
 from app.core import messages
-from app.schemas.responses import ErrorResponse, OAuth2ErrorResponse
+from app.schemas.responses import ErrorResponse, MfaRequiredResponse, OAuth2ErrorResponse
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -56,3 +56,9 @@ OAUTH2_ERRORS: Responses = {
 def error(status_code: int, description: str) -> Responses:
     """One more documented error of a route."""
     return {status_code: {"model": ErrorResponse, "description": description}}
+
+
+# The password grant for an account with a second factor.
+MFA_REQUIRED: Responses = {
+    403: {"model": MfaRequiredResponse, "description": messages.MFA_REQUIRED},
+}

@@ -47,3 +47,11 @@ class BusyError(ServiceError):
     def __init__(self, detail: str, *, retry_after_secs: int) -> None:
         super().__init__(detail)
         self.retry_after_secs = retry_after_secs
+
+
+class MfaRequiredError(ServiceError):
+    """The password was right; the login waits for a second factor sent with `mfa_token`."""
+
+    def __init__(self, detail: str, *, mfa_token: str) -> None:
+        super().__init__(detail)
+        self.mfa_token = mfa_token

@@ -8,6 +8,7 @@ from app.core.database import Database, resolve_database_url
 from app.core.migrations import upgrade_database
 from app.core.pagination import CursorSigner
 from app.core.security.common_passwords import common_passwords
+from app.core.security.data_encryption import DataCipher, create_data_cipher
 from app.core.security.jwt import AccessTokens, create_access_tokens, load_jwt_secret
 from app.core.security.keys import derive_key
 from app.core.security.password import PasswordHashing
@@ -27,6 +28,7 @@ class Services:
     cursor_signer: CursorSigner
     background_jobs: BackgroundJobs
     throttle: Throttle
+    data_cipher: DataCipher
 
 
 async def start_services(settings: Settings) -> Services:
@@ -48,6 +50,7 @@ async def start_services(settings: Settings) -> Services:
         cursor_signer=CursorSigner(secret=secret),
         background_jobs=BackgroundJobs(),
         throttle=Throttle(db=database, settings=settings.throttle),
+        data_cipher=create_data_cipher(settings),
     )
 
 

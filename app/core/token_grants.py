@@ -1,4 +1,5 @@
-"""The OAuth2 grants: password (opens a session) and refresh_token (rotates it)."""
+"""The OAuth2 grants: password (opens a session, or asks for a second factor) and
+refresh_token (rotates it). `open_session` opens the sessions of every grant."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,9 +7,9 @@ from datetime import datetime
 
 import asyncpg
 
-from app.core import accounts, messages, security_events, sessions
+from app.core import accounts, messages, mfa_attempts, security_events, sessions
 from app.core.client_address import Client
-from app.core.errors import InvalidGrantError
+from app.core.errors import InvalidGrantError, MfaRequiredError
 from app.core.services import Services
 
 
@@ -30,21 +31,22 @@ async def password_grant(
     """Open a session: throttled, and unknown, wrong and inactive all fail alike.
 
     The attempt is counted before the costly hash, so a throttled guess gets
-    no answer and costs no CPU; a success takes its count back.
+    no answer and costs no CPU; a success takes its count back. An account
+    with a second factor gets MfaRequiredError (its `mfa_token`) instead of
+    a session.
     """
     throttle = services.throttle
     await throttle.password_check(client=client.address, email=email)
-    tokens = await _check_password_and_open_session(
-        services=services, email=email, password=password
-    )
+    credentials = await _check_password(services=services, email=email, password=password)
     await throttle.password_check_succeeded(client=client.address, email=email)
-    return tokens
+    if credentials.mfa_enabled:
+        token = await mfa_attempts.start(db=services.database, user_id=credentials.user_id)
+        raise MfaRequiredError(messages.MFA_REQUIRED, mfa_token=token)
+    return await open_session(services=services, user_id=credentials.user_id, amr=["pwd"])
 
 
-async def _check_password_and_open_session(
-    *, services: Services, email: str, password: str
-) -> IssuedTokens:
-    db, settings = services.database, services.settings.security
+async def _check_password(*, services: Services, email: str, password: str) -> accounts.Credentials:
+    db = services.database
     credentials = await accounts.find_credentials(db=db, email=email)
     matches, upgraded_hash = await services.password_hashing.verify(
         credentials.password_hash if credentials else None, password
@@ -56,22 +58,28 @@ async def _check_password_and_open_session(
         await accounts.set_password_hash(
             db=db, user_id=credentials.user_id, password_hash=upgraded_hash
         )
+    return credentials
+
+
+async def open_session(*, services: Services, user_id: uuid.UUID, amr: list[str]) -> IssuedTokens:
+    """A new session of a user whose login was proved by `amr` (RFC 8176), and its tokens."""
+    settings = services.settings.security
     session_id = uuid.uuid4()
     try:
         refresh_expires_at = await sessions.open_session(
-            db=db,
+            db=services.database,
             session_id=session_id,
-            user_id=credentials.user_id,
+            user_id=user_id,
             lifetime_secs=settings.session_max_lifetime_secs,
             refresh_lifetime_secs=settings.refresh_token_expire_secs,
         )
     except asyncpg.ForeignKeyViolationError as error:
-        # The account was deleted between the password check and now.
+        # The account was deleted between the credential check and now.
         raise InvalidGrantError(messages.INCORRECT_EMAIL_OR_PASSWORD) from error
     access_token, expires_at = services.access_tokens.issue(
-        user_id=credentials.user_id, session_id=session_id, amr=["pwd"]
+        user_id=user_id, session_id=session_id, amr=amr
     )
-    security_events.login_succeeded(user_id=credentials.user_id)
+    security_events.login_succeeded(user_id=user_id)
     refresh_token = services.refresh_tokens.issue(session_id=session_id, generation=0)
     return IssuedTokens(access_token, expires_at, refresh_token, _unix(refresh_expires_at))
 

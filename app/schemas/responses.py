@@ -47,3 +47,29 @@ class UserListResponse(BaseResponse):
 
 class PasswordRecoveryResponse(BaseResponse):
     detail: str
+
+
+class MfaRequiredResponse(BaseModel):
+    """A right password for an account with a second factor: send it with `mfa_token`."""
+
+    error: Literal["mfa_required"] = "mfa_required"
+    detail: str
+    mfa_token: str
+    mfa_methods: list[str] = ["totp", "recovery_code"]
+
+
+class TotpEnrolmentResponse(BaseResponse):
+    secret: str
+    otpauth_uri: str
+    qr_code_svg: str
+
+
+class RecoveryCodesResponse(BaseResponse):
+    recovery_codes: list[str]
+
+
+class PasskeyResponse(BaseResponse):
+    passkey_id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None

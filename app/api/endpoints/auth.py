@@ -7,10 +7,16 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from app.api.common_responses import OAUTH2_ERRORS, THROTTLED, UNAUTHORIZED, error
+from app.api.common_responses import (
+    MFA_REQUIRED,
+    OAUTH2_ERRORS,
+    THROTTLED,
+    UNAUTHORIZED,
+    error,
+)
 from app.api.deps import ClientDep, CurrentUser, ServicesDep, services_of
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
-from app.core import accounts, messages, token_grants
+from app.core import accounts, messages, mfa_grant, passkey_grant, token_grants
 from app.schemas.requests import RefreshTokenRequest, UserCreateRequest
 from app.schemas.responses import TokenResponse, UserResponse
 
@@ -29,10 +35,19 @@ TOKEN_FORM_OPENAPI: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                        "grant_type": {
+                            "type": "string",
+                            "enum": ["password", "refresh_token", "mfa_otp", "passkey"],
+                        },
                         "username": {"type": "string", "description": "The email"},
                         "password": {"type": "string", "format": "password"},
                         "refresh_token": {"type": "string"},
+                        "mfa_token": {"type": "string", "description": "From the 403"},
+                        "otp": {"type": "string", "description": "A TOTP or recovery code"},
+                        "credential": {
+                            "type": "string",
+                            "description": "The passkey's AuthenticationResponseJSON",
+                        },
                         "scope": {"type": "string"},
                     },
                 }
@@ -103,12 +118,14 @@ async def register_new_user(
 @router.post(
     "/access-token",
     openapi_extra=TOKEN_FORM_OPENAPI,
-    responses={**OAUTH2_ERRORS, **THROTTLED},
+    responses={**OAUTH2_ERRORS, **MFA_REQUIRED, **THROTTLED},
 )
 async def login_access_token(
     form: TokenForm, response: Response, services: ServicesDep, client: ClientDep
 ) -> TokenResponse:
-    """OAuth2 token endpoint (RFC 6749): `password` opens a session, `refresh_token` rotates."""
+    """OAuth2 token endpoint (RFC 6749): `password` opens a session (or answers 403
+    `mfa_required` for an account with a second factor, then `mfa_otp` does), `passkey`
+    opens one with a passkey, `refresh_token` rotates."""
     grant_type = form.get("grant_type", "password")
     if grant_type == "password":
         username, password = form.get("username"), form.get("password")
@@ -122,6 +139,20 @@ async def login_access_token(
         if not refresh_token:
             raise OAuth2RequestError("invalid_request", messages.REFRESH_GRANT_FIELD_REQUIRED)
         tokens = await token_grants.refresh_grant(services=services, refresh_token=refresh_token)
+    elif grant_type == "mfa_otp":
+        mfa_token, otp = form.get("mfa_token"), form.get("otp")
+        if not mfa_token or not otp:
+            raise OAuth2RequestError("invalid_request", messages.MFA_GRANT_FIELDS_REQUIRED)
+        tokens = await mfa_grant.mfa_otp_grant(
+            services=services, client=client, mfa_token=mfa_token, otp=otp
+        )
+    elif grant_type == "passkey":
+        credential = form.get("credential")
+        if not credential:
+            raise OAuth2RequestError("invalid_request", messages.PASSKEY_GRANT_FIELD_REQUIRED)
+        tokens = await passkey_grant.passkey_grant(
+            services=services, client=client, credential_json=credential
+        )
     else:
         raise OAuth2RequestError("unsupported_grant_type", messages.UNSUPPORTED_GRANT_TYPE)
     return _token_response(response, tokens)

@@ -1,0 +1,136 @@
+"""The signed-in user's second factor: enrol TOTP, confirm it, disable it, new recovery codes.
+
+Every code these take counts against the account's wrong-code limit and
+the address's limit before it is checked, like a password; a right one
+gives the account's count back.
+"""
+
+from dataclasses import dataclass
+
+from app.core import accounts, messages, second_factor, sessions
+from app.core.client_address import Client
+from app.core.errors import ConflictError, InvalidInputError
+from app.core.security import one_time_codes
+from app.core.services import Services
+
+_KILL_LOGIN_ATTEMPTS = "DELETE FROM mfa_login_attempts WHERE user_id = $1"
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    secret: str
+    otpauth_uri: str
+    qr_code_svg: str
+
+
+async def start_totp(
+    *, services: Services, client: Client, session: sessions.SessionUser, current_password: str
+) -> TotpEnrolment:
+    """A new pending secret (replacing an unconfirmed one); ConflictError when one is on."""
+    await accounts.check_current_password(
+        db=services.database,
+        hashing=services.password_hashing,
+        throttle=services.throttle,
+        client=client,
+        session=session,
+        password=current_password,
+    )
+    secret = one_time_codes.new_totp_secret()
+    stored = await second_factor.put_pending(
+        db=services.database, cipher=services.data_cipher, user_id=session.user_id, secret=secret
+    )
+    if not stored:
+        raise ConflictError(messages.MFA_ALREADY_ENABLED)
+    uri = one_time_codes.otpauth_uri(
+        secret, account=session.email, issuer=services.settings.webauthn.rp_name
+    )
+    return TotpEnrolment(secret, uri, one_time_codes.qr_code_svg(uri))
+
+
+async def confirm_totp(
+    *, services: Services, client: Client, session: sessions.SessionUser, code: str
+) -> list[str]:
+    """Turn the pending factor on with a code of its secret: its recovery codes.
+
+    Every other session of the user is revoked, in the same transaction.
+    """
+    db, user_id = services.database, session.user_id
+    factor = await second_factor.find_factor(db=db, cipher=services.data_cipher, user_id=user_id)
+    if factor is None or not factor.usable:
+        raise ConflictError(messages.MFA_NOTHING_TO_CONFIRM)
+    if factor.confirmed:
+        raise ConflictError(messages.MFA_ALREADY_ENABLED)
+    await services.throttle.attempt("mfa", client=client.address)
+    await services.throttle.code_check(client=client.address, user_id=user_id)
+    async with db.transaction() as connection:
+        if not await second_factor.claim_totp_code(
+            db=connection, user_id=user_id, secret=factor.secret, code=code
+        ):
+            raise InvalidInputError(messages.WRONG_CODE)
+        if not await second_factor.confirm_pending(
+            db=connection, user_id=user_id, ciphertext=factor.ciphertext
+        ):
+            raise ConflictError(messages.MFA_NOTHING_TO_CONFIRM)
+        codes = await second_factor.replace_recovery_codes(db=connection, user_id=user_id)
+        await sessions.revoke_other_sessions(
+            db=connection, user_id=user_id, keep_session_id=session.session_id
+        )
+    await services.throttle.code_check_succeeded(user_id=user_id)
+    return codes
+
+
+async def _accept_code(
+    *, services: Services, client: Client, session: sessions.SessionUser, code: str
+) -> None:
+    """Counted, then accepted (a TOTP code or a recovery code, then spent); else 400."""
+    user_id = session.user_id
+    await services.throttle.attempt("mfa", client=client.address)
+    await services.throttle.code_check(client=client.address, user_id=user_id)
+    kind = await second_factor.accept_code(
+        db=services.database, cipher=services.data_cipher, user_id=user_id, code=code
+    )
+    if kind is None:
+        raise InvalidInputError(messages.WRONG_CODE)
+    await services.throttle.code_check_succeeded(user_id=user_id)
+
+
+async def _require_enabled(*, services: Services, session: sessions.SessionUser) -> None:
+    factor = await second_factor.find_factor(
+        db=services.database, cipher=services.data_cipher, user_id=session.user_id
+    )
+    if factor is None or not factor.confirmed:
+        raise ConflictError(messages.MFA_NOT_ENABLED)
+
+
+async def disable_totp(
+    *,
+    services: Services,
+    client: Client,
+    session: sessions.SessionUser,
+    current_password: str,
+    code: str,
+) -> None:
+    """Remove the factor and its recovery codes; outstanding `mfa_token`s die, sessions stay."""
+    await _require_enabled(services=services, session=session)
+    await accounts.check_current_password(
+        db=services.database,
+        hashing=services.password_hashing,
+        throttle=services.throttle,
+        client=client,
+        session=session,
+        password=current_password,
+    )
+    await _accept_code(services=services, client=client, session=session, code=code)
+    async with services.database.transaction() as connection:
+        await second_factor.remove_factor(db=connection, user_id=session.user_id)
+        await connection.execute(_KILL_LOGIN_ATTEMPTS, session.user_id)
+
+
+async def regenerate_recovery_codes(
+    *, services: Services, client: Client, session: sessions.SessionUser, code: str
+) -> list[str]:
+    """New recovery codes; the earlier ones stop working."""
+    await _require_enabled(services=services, session=session)
+    await _accept_code(services=services, client=client, session=session, code=code)
+    async with services.database.transaction() as connection:
+        return await second_factor.replace_recovery_codes(db=connection, user_id=session.user_id)
