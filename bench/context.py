@@ -102,6 +102,7 @@ class Bench:
             "ENVIRONMENT": "production",
             "DATABASE__URL": url.render_as_string(hide_password=False),
             "SECURITY__JWT_SECRET_KEY": self.secret,
+            "SECURITY__DATA_ENCRYPTION_KEY": secrets.token_hex(32),
             # Production requires an SMTP server for password recovery, and a
             # token for /metrics: the bench uses neither.
             "RECOVERY__ENABLED": "false",
