@@ -68,10 +68,12 @@ class Authenticator:
         origin: str | None = None,
         rp_id: str | None = None,
         flags: int = USER_PRESENT | USER_VERIFIED,
+        credential_id: bytes | None = None,
     ) -> dict[str, Any]:
-        """`navigator.credentials.create()` for these options: a RegistrationResponseJSON."""
+        """`navigator.credentials.create()` for these options: a RegistrationResponseJSON
+        (with a credential id of the test's choosing, if given)."""
         credential = Credential(
-            credential_id=secrets.token_bytes(32),
+            credential_id=credential_id or secrets.token_bytes(32),
             key=ec.generate_private_key(ec.SECP256R1()),
             user_handle=from_b64url(options["user"]["id"]),
         )
