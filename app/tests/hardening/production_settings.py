@@ -37,9 +37,7 @@ def production_settings(
 
 def security(**changes: Any) -> Security:
     """The production security settings with `changes`."""
-    return Security(
-        **{"jwt_secret_key": STRONG_SECRET, "data_encryption_key": DATA_KEY, **changes}
-    )
+    return Security(**{"jwt_secret_key": STRONG_SECRET, "data_encryption_key": DATA_KEY, **changes})
 
 
 @contextmanager

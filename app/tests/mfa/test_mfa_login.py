@@ -47,7 +47,10 @@ async def test_wrong_password_gets_the_usual_400(user: Api) -> None:
     await enable_totp(user)
     response = await user.login(password="not my password")
     assert response.status_code == 400
-    assert response.json() == {"detail": messages.INCORRECT_EMAIL_OR_PASSWORD, "error": "invalid_grant"}
+    assert response.json() == {
+        "detail": messages.INCORRECT_EMAIL_OR_PASSWORD,
+        "error": "invalid_grant",
+    }
 
 
 async def test_inactive_account_gets_the_usual_400(user: Api, db: asyncpg.Connection) -> None:

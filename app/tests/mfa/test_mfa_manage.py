@@ -67,7 +67,9 @@ async def test_disable_kills_outstanding_mfa_tokens(user: Api) -> None:
 async def test_disable_revokes_no_session(user: Api) -> None:
     secret, _ = await enable_totp(user)
     other = user.copy()
-    assert (await mfa_grant(other, await password_step(other), totp_code(secret))).status_code == 200
+    assert (
+        await mfa_grant(other, await password_step(other), totp_code(secret))
+    ).status_code == 200
     assert (await disable_totp(user, totp_code(secret, steps_from_now=1))).status_code == 204
     assert await user.session_works()
     assert await other.session_works()

@@ -62,7 +62,9 @@ async def test_confirm_with_wrong_code_gives_400_and_enables_nothing(user: Api) 
 async def test_confirm_takes_no_code_two_steps_away(user: Api) -> None:
     secret = (await start_totp(user)).json()["secret"]
     for steps in (-2, 2):
-        assert (await confirm_totp(user, totp_code(secret, steps_from_now=steps))).status_code == 400
+        assert (
+            await confirm_totp(user, totp_code(secret, steps_from_now=steps))
+        ).status_code == 400
     assert (await confirm_totp(user, totp_code(secret, steps_from_now=1))).status_code == 200
 
 
@@ -112,7 +114,9 @@ async def test_the_secret_is_encrypted_at_rest(user: Api, db: asyncpg.Connection
     assert secret.lower().encode() not in stored
 
 
-async def test_an_old_key_still_decrypts_after_rotation(make_api: Api, db: asyncpg.Connection) -> None:
+async def test_an_old_key_still_decrypts_after_rotation(
+    make_api: Api, db: asyncpg.Connection
+) -> None:
     old, new = "o" * 40, "n" * 40
     async with make_api(security={"data_encryption_key": old}) as api:  # type: ignore[operator]
         user = await api.new_user()
@@ -139,5 +143,6 @@ def test_production_refuses_to_start_without_a_data_key() -> None:
         Settings(_env_file=None, **fields)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="SECURITY__DATA_ENCRYPTION_KEY"):
         Settings(  # type: ignore[call-arg]
-            _env_file=None, **{**fields, "security": {"jwt_secret_key": "k" * 64, "data_encryption_key": "short"}}
+            _env_file=None,
+            **{**fields, "security": {"jwt_secret_key": "k" * 64, "data_encryption_key": "short"}},
         )

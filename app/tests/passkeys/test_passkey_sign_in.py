@@ -167,7 +167,9 @@ async def test_a_missing_credential_is_invalid_request(api: Api) -> None:
 async def test_options_are_throttled_per_address(make_api: object) -> None:
     async with make_api(throttle={"requests_per_address": 2}) as api:  # type: ignore[operator]
         for _ in range(2):
-            assert (await api.request("POST", "passkey_sign_in_options", json={})).status_code == 200
+            assert (
+                await api.request("POST", "passkey_sign_in_options", json={})
+            ).status_code == 200
         throttled = await api.request("POST", "passkey_sign_in_options", json={})
         assert throttled.status_code == 429
         assert "retry-after" in throttled.headers
