@@ -1,4 +1,4 @@
-"""The second-factor calls of API.md, for an `Api` client, and the codes an authenticator app shows."""
+"""The second-factor calls of API.md for an `Api` client, and the codes an app shows."""
 
 import time
 from typing import Any
