@@ -19,10 +19,12 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Deterministic constraint names, so that migrations can name what they drop.
@@ -70,6 +72,10 @@ class User(Base):
     totp_last_step: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     # The WebAuthn user handle of the account's passkeys: random, never the email.
     webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    # Set by a verification link, a password reset, or the command line.
+    email_verified: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Kept by the second-factor feature: true while a second factor is on.
+    mfa_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class UserSession(Base):
@@ -96,6 +102,15 @@ class UserSession(Base):
     rotated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     refresh_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # RFC 8176 methods of the login that opened the session; every access
+    # token of the session carries them.
+    amr: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{pwd}'::text[]"))
+    # Of the login or the latest refresh (never of a mere use of an access token).
+    last_used_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    ip_address: Mapped[str | None] = mapped_column(Text)
 
 
 class PasswordResetToken(Base):
@@ -113,6 +128,57 @@ class PasswordResetToken(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EmailToken(Base):
+    """Email verification and email change tokens, stored as SHA-256 hashes.
+
+    One row per user and kind: a newer token replaces the older one, and
+    using a token deletes its row, so each works at most once. A token of
+    one kind is unknown to the other's endpoint (the kind is in every lookup).
+    """
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(Text)  # "verify" or "change"
+    # The address an email change moves to (null for a verification).
+    new_email: Mapped[str | None] = mapped_column(String(MAX_EMAIL_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SecurityEvent(Base):
+    """An account's append-only record of what happened to its security.
+
+    Written in the transaction of the change it records; deleted with the
+    account, and by housekeeping after the retention period.
+    """
+
+    __tablename__ = "security_events"
+    __table_args__ = (
+        # An account's events newest first, keyset-paginated on (at, event_id).
+        Index("ix_security_events_user_id_at_event_id", "user_id", "at", "event_id"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ip_address: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    # The session acted on; no foreign key: the record outlives the session.
+    session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The superuser who acted, for administration events.
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class ThrottleCounter(Base):

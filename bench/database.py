@@ -15,6 +15,7 @@ import asyncpg
 from sqlalchemy import URL
 
 from app.core import sessions
+from app.core.client_address import Client
 from app.core.database import asyncpg_dsn
 from app.core.migrations import upgrade_database
 from app.core.security.jwt import AccessTokens
@@ -119,6 +120,9 @@ async def _open_session(pool: asyncpg.Pool, user: SeededUser) -> uuid.UUID:
         user_id=user.user_id,
         lifetime_secs=SESSION_LIFETIME_SECS,
         refresh_lifetime_secs=SESSION_LIFETIME_SECS,
+        amr=["pwd"],
+        client=Client(address="127.0.0.1", user_agent="bench"),
+        require_verified_email=False,
     )
     return session_id
 

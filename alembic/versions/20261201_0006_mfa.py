@@ -1,7 +1,7 @@
 """second factor: TOTP factors, recovery codes, MFA login attempts, passkeys, challenges
 
 Revision ID: 0006_mfa
-Revises: 0004_bounded_sessions
+Revises: 0005_lifecycle
 Create Date: 2026-12-01 23:16:16.796478+00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_mfa"
-down_revision: str | None = "0004_bounded_sessions"
+down_revision: str | None = "0005_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,11 +6,13 @@ from app.api.common_responses import BODY_TOO_LARGE, HOST_REJECTED, SERVICE_ERRO
 from app.api.endpoints import (
     admin,
     auth,
+    email,
     health,
     metrics,
     mfa,
     passkeys,
     password_recovery,
+    sessions,
     users,
 )
 
@@ -21,8 +23,11 @@ api_router = APIRouter()
 api_router.include_router(users.router, responses=SERVICE_ERRORS)
 api_router.include_router(mfa.router, responses=SERVICE_ERRORS)
 api_router.include_router(passkeys.router, responses=SERVICE_ERRORS)
+api_router.include_router(sessions.router, responses=SERVICE_ERRORS)
+api_router.include_router(email.users_router, responses=SERVICE_ERRORS)
 api_router.include_router(admin.router, responses=SERVICE_ERRORS)
 api_router.include_router(auth.router, responses=SERVICE_ERRORS)
+api_router.include_router(email.auth_router, responses=SERVICE_ERRORS)
 api_router.include_router(password_recovery.router, responses=SERVICE_ERRORS)
 api_router.include_router(health.router, responses=BODY_TOO_LARGE)
 api_router.include_router(metrics.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})

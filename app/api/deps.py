@@ -6,7 +6,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from app.core import messages, sessions
-from app.core.client_address import Client, client_address
+from app.core.client_address import Client, client_address, user_agent_of
 from app.core.security.jwt import InvalidAccessTokenError
 from app.core.services import Services
 
@@ -36,9 +36,16 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def client_of(request: Request) -> Client:
+    """Who sent the request (address and user agent); read directly by the hot paths."""
+    trusted = services_of(request).settings.security.trusted_proxies
+    return Client(
+        address=client_address(request.scope, trusted), user_agent=user_agent_of(request.scope)
+    )
+
+
 async def get_client(request: Request) -> Client:
-    settings = services_of(request).settings
-    return Client(address=client_address(request.scope, settings.security.trusted_proxies))
+    return client_of(request)
 
 
 ClientDep = Annotated[Client, Depends(get_client)]

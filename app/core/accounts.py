@@ -5,8 +5,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from app.core import messages, security_events, sessions, superuser_guard
+from app.core import (
+    account_events,
+    email_verification,
+    mail,
+    messages,
+    security_events,
+    sessions,
+    superuser_guard,
+)
+from app.core.background_jobs import BackgroundJobs
 from app.core.client_address import Client
+from app.core.config import Settings
 from app.core.database import Database, Queryable, driver_connection
 from app.core.email_address import canonical_email
 from app.core.errors import ConflictError, InvalidInputError
@@ -14,15 +24,11 @@ from app.core.security.password import PasswordHashing
 from app.core.throttle import Throttle
 from app.models import MAX_EMAIL_LENGTH, User
 
-# The second-factor check rides on the same indexed lookup: a login without
-# one costs no extra round trip.
+# `mfa_enabled` rides on the same indexed lookup: a login without a second
+# factor costs no extra round trip.
 _CREDENTIALS_BY_EMAIL = """
-SELECT u.user_id, u.password_hash, u.is_active,
-       EXISTS (
-           SELECT 1 FROM totp_factors AS f
-           WHERE f.user_id = u.user_id AND f.confirmed_at IS NOT NULL
-       ) AS mfa_enabled
-FROM users AS u WHERE u.email_canonical = $1
+SELECT user_id, email, password_hash, is_active, email_verified, mfa_enabled FROM users
+WHERE email_canonical = $1
 """
 _PASSWORD_HASH_BY_ID = "SELECT password_hash FROM users WHERE user_id = $1"
 _DELETE_RECOVERY_TOKENS = "DELETE FROM password_reset_tokens WHERE user_id = $1"
@@ -34,8 +40,10 @@ _DELETE_USER = "DELETE FROM users WHERE user_id = $1 RETURNING user_id"
 @dataclass(frozen=True, slots=True)
 class Credentials:
     user_id: uuid.UUID
+    email: str  # as registered, where its messages go
     password_hash: str
     is_active: bool
+    email_verified: bool
     mfa_enabled: bool
 
 
@@ -58,12 +66,7 @@ async def find_credentials(*, db: Database, email: str) -> Credentials | None:
     row = await db.fetchrow(_CREDENTIALS_BY_EMAIL, canonical_email(email))
     if row is None:
         return None
-    return Credentials(
-        user_id=row["user_id"],
-        password_hash=row["password_hash"],
-        is_active=row["is_active"],
-        mfa_enabled=row["mfa_enabled"],
-    )
+    return Credentials(**dict(row))
 
 
 async def set_password_hash(*, db: Queryable, user_id: uuid.UUID, password_hash: str) -> None:
@@ -73,13 +76,18 @@ async def set_password_hash(*, db: Queryable, user_id: uuid.UUID, password_hash:
 async def register(
     *,
     db: Database,
+    settings: Settings,
     hashing: PasswordHashing,
     throttle: Throttle,
+    jobs: BackgroundJobs,
     client: Client,
     email: str,
     password: str,
 ) -> User:
-    """Create an account; ConflictError when its canonical email is taken."""
+    """Create an account; ConflictError when its canonical email is taken.
+
+    Its verification message goes out in the background, after the answer.
+    """
     await throttle.request_for("register", client=client.address, email=email)
     user = User(
         email=email,
@@ -93,6 +101,7 @@ async def register(
         except IntegrityError as error:
             raise ConflictError(messages.EMAIL_ALREADY_REGISTERED) from error
         await session.refresh(user)
+    email_verification.queue_verification(db=db, settings=settings, jobs=jobs, user_id=user.user_id)
     return user
 
 
@@ -121,8 +130,10 @@ async def check_current_password(
 async def change_password(
     *,
     db: Database,
+    settings: Settings,
     hashing: PasswordHashing,
     throttle: Throttle,
+    jobs: BackgroundJobs,
     client: Client,
     session: sessions.SessionUser,
     current_password: str,
@@ -130,9 +141,8 @@ async def change_password(
 ) -> None:
     """Set a new password: every other session and every recovery token of the user go.
 
-    The current password is checked as `check_current_password` does. The
-    hash, the revocations and the spent recovery tokens change in one
-    transaction.
+    The hash, the revocations, the spent recovery tokens and the
+    `password.changed` event change in one transaction; the address gets a notice.
     """
     await check_current_password(
         db=db,
@@ -149,7 +159,22 @@ async def change_password(
             db=connection, user_id=session.user_id, keep_session_id=session.session_id
         )
         await connection.execute(_DELETE_RECOVERY_TOKENS, session.user_id)
+        await account_events.record(
+            connection,
+            user_id=session.user_id,
+            event_type=account_events.PASSWORD_CHANGED,
+            client=client,
+            session_id=session.session_id,
+        )
     security_events.password_changed(user_id=session.user_id)
+    mail.queue_email(
+        jobs=jobs,
+        settings=settings,
+        template="password_changed",
+        recipient=session.email,
+        client_ip=client.ip_address,
+        client_user_agent=client.user_agent,
+    )
 
 
 async def delete_user(

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_, update
 
-from app.core import accounts, messages, sessions, superuser_guard
+from app.core import account_events, accounts, messages, sessions, superuser_guard
+from app.core.client_address import Client
 from app.core.database import Database, driver_connection
 from app.core.errors import ConflictError, NotFoundError
 from app.core.sessions import SessionUser
@@ -49,13 +50,15 @@ async def update_user(
     *,
     db: Database,
     caller: SessionUser,
+    client: Client,
     user_id: uuid.UUID,
     is_active: bool | None,
     is_superuser: bool | None,
 ) -> User:
     """Set the given flags (None leaves one as it is); deactivation revokes every session.
 
-    All in one transaction. A superuser cannot demote or deactivate themself
+    All in one transaction, with `admin.user_updated` in the target's record
+    (its actor the caller). A superuser cannot demote or deactivate themself
     here, and nobody can demote or deactivate the last active superuser
     (ConflictError), also when two superusers demote each other at once.
     """
@@ -80,8 +83,16 @@ async def update_user(
         user = (await session.scalars(query)).first()
         if user is None:
             raise NotFoundError(messages.USER_NOT_FOUND)
+        connection = await driver_connection(session)
         if is_active is False:
-            await sessions.revoke_all_sessions(db=await driver_connection(session), user_id=user_id)
+            await sessions.revoke_all_sessions(db=connection, user_id=user_id)
+        await account_events.record(
+            connection,
+            user_id=user_id,
+            event_type=account_events.ADMIN_USER_UPDATED,
+            client=client,
+            actor_user_id=caller.user_id,
+        )
         await session.commit()
     return user
 

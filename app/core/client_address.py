@@ -21,15 +21,34 @@ from starlette.types import Scope
 
 IPV6_PREFIX = 64
 UNKNOWN = "unknown"
+# Sessions and security events keep at most this much of a User-Agent header.
+MAX_USER_AGENT_LENGTH = 256
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True, slots=True)
 class Client:
-    """Who sent a request, as far as it can be trusted."""
+    """Who sent a request, as far as it can be trusted: what throttles, sessions
+    and security events record of it."""
 
     address: str
+    # The User-Agent header, cut to MAX_USER_AGENT_LENGTH; None without one.
+    user_agent: str | None = None
+
+    @property
+    def ip_address(self) -> str | None:
+        """The address as sessions and events store it: None when unknown."""
+        return None if self.address == UNKNOWN else self.address
+
+
+def user_agent_of(scope: Scope) -> str | None:
+    """The request's User-Agent, cut to what sessions and events keep."""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            agent: str = value.decode("latin-1")
+            return agent[:MAX_USER_AGENT_LENGTH]
+    return None
 
 
 def _parse(entry: str) -> IPAddress | None:

@@ -75,6 +75,14 @@ class Security(BaseModel):
     password_hash_queue_size: int = Field(default=64, ge=1)
     # How long a password recovery link stays usable.
     password_reset_token_expire_secs: int = Field(default=3600, ge=1)
+    # How long an email verification link, and an email change link, stay usable.
+    email_verification_token_expire_secs: int = Field(default=24 * 3600, ge=1)
+    email_change_token_expire_secs: int = Field(default=3600, ge=1)
+    # On: a correct password for an unverified address gets 400 "Email not
+    # verified" and opens no session (sessions already open keep refreshing).
+    require_verified_email: bool = False
+    # Security events older than this are deleted by housekeeping.
+    event_retention_days: int = Field(default=365, ge=1)
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; the
     # client address of a request from anywhere else is its socket's peer.
     trusted_proxies: list[IPvAnyNetwork] = []
@@ -106,6 +114,20 @@ class Smtp(BaseModel):
 class Recovery(BaseModel):
     # Off: /auth/password-recovery and /auth/password-reset answer 404 and no
     # recovery email is sent. Production without SMTP__HOST must say so.
+    enabled: bool = True
+
+
+class Notify(BaseModel):
+    """Notices to an account's address, beside those always sent (API.md v2)."""
+
+    # A login from a user agent and address pair the account has not logged
+    # in from before (never for its first login).
+    new_device_sign_in: bool = False
+
+
+class Pages(BaseModel):
+    # Off: /reset-password, /verify-email, /confirm-email (and the other
+    # pages) answer 404; the links in emails then need a front end of yours.
     enabled: bool = True
 
 
@@ -180,6 +202,10 @@ class Settings(BaseSettings):
     # Where users reach the service (or its front end): the base of the links
     # in emails, `{public_url}/reset-password?token=...`.
     public_url: str = "http://127.0.0.1:8000"
+    # The name emails and pages sign with.
+    product_name: str = "Accounts"
+    notify: Notify = Field(default_factory=Notify)
+    pages: Pages = Field(default_factory=Pages)
     throttle: Throttle = Field(default_factory=Throttle)
     server: Server = Field(default_factory=Server)
     housekeeping: Housekeeping = Field(default_factory=Housekeeping)

@@ -34,11 +34,15 @@ class ConflictError(ServiceError):
 
 
 class TooManyAttemptsError(ServiceError):
-    """A throttle limit is reached; try again after `retry_after_secs`."""
+    """A throttle limit is reached; try again after `retry_after_secs`.
 
-    def __init__(self, detail: str, *, retry_after_secs: int) -> None:
+    `per_account`: a limit of the account (not only of the address) refused it.
+    """
+
+    def __init__(self, detail: str, *, retry_after_secs: int, per_account: bool = False) -> None:
         super().__init__(detail)
         self.retry_after_secs = retry_after_secs
+        self.per_account = per_account
 
 
 class BusyError(ServiceError):

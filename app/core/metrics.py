@@ -41,6 +41,11 @@ REFRESH_TOKEN_REUSE = Counter(
     "auth_refresh_token_reuse_detections", "Spent refresh tokens replayed; each revoked a session"
 )
 THROTTLED = Counter("throttled_requests", "Requests refused with 429, by action", ["action"])
+EMAILS = Counter(
+    "emails",
+    "Emails handed to SMTP (or, without SMTP__HOST, to the log), by template and outcome",
+    ["template", "outcome"],
+)
 HOUSEKEEPING_DELETED_ROWS = Counter(
     "housekeeping_deleted_rows", "Rows deleted by housekeeping (app purge), by kind", ["kind"]
 )

@@ -9,6 +9,7 @@ two concurrent right codes opens a session.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from app.core.database import Queryable
 from app.core.security.secret_tokens import hash_secret_token, new_secret_token
@@ -29,7 +30,7 @@ UPDATE mfa_login_attempts AS a SET attempts = a.attempts + 1
 FROM users AS u
 WHERE a.token_hash = $1 AND a.expires_at > now() AND a.attempts < $2
   AND u.user_id = a.user_id AND u.is_active
-RETURNING a.user_id
+RETURNING a.user_id, u.email
 """
 
 _SPEND = "DELETE FROM mfa_login_attempts WHERE token_hash = $1 RETURNING 1"
@@ -42,14 +43,18 @@ async def start(*, db: Queryable, user_id: uuid.UUID) -> str:
     return token
 
 
-async def claim_attempt(*, db: Queryable, token: str) -> uuid.UUID | None:
-    """Count one code against the token: its user, or None if it is unknown, spent or dead."""
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    user_id: uuid.UUID
+    email: str
+
+
+async def claim_attempt(*, db: Queryable, token: str) -> Attempt | None:
+    """Count one code against the token: its account, or None if it is unknown, spent or dead."""
     if len(token) > MAX_TOKEN_LENGTH:
         return None
-    user_id: uuid.UUID | None = await db.fetchval(
-        _CLAIM_ATTEMPT, hash_secret_token(token), MAX_CODES
-    )
-    return user_id
+    row = await db.fetchrow(_CLAIM_ATTEMPT, hash_secret_token(token), MAX_CODES)
+    return None if row is None else Attempt(row["user_id"], row["email"])
 
 
 async def spend(*, db: Queryable, token: str) -> bool:

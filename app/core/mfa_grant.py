@@ -1,6 +1,6 @@
 """The `mfa_otp` grant: the second step of a password login to an account with a second factor."""
 
-from app.core import messages, mfa_attempts, second_factor, token_grants
+from app.core import messages, mfa, mfa_attempts, second_factor, token_grants
 from app.core.client_address import Client
 from app.core.errors import InvalidGrantError
 from app.core.services import Services
@@ -18,18 +18,17 @@ async def mfa_otp_grant(
     429). An unknown, spent, expired or dead token, a wrong code and an
     account deactivated meanwhile all get `invalid_grant`.
     """
-    db, throttle = services.database, services.throttle
-    await throttle.attempt("mfa", client=client.address)
-    user_id = await mfa_attempts.claim_attempt(db=db, token=mfa_token)
-    if user_id is None:
+    db = services.database
+    await services.throttle.attempt("mfa", client=client.address)
+    attempt = await mfa_attempts.claim_attempt(db=db, token=mfa_token)
+    if attempt is None:
         raise InvalidGrantError(messages.INVALID_MFA_TOKEN)
-    await throttle.code_check(client=client.address, user_id=user_id)
-    kind = await second_factor.accept_code(
-        db=db, cipher=services.data_cipher, user_id=user_id, code=otp
-    )
-    if kind is None:
-        raise InvalidGrantError(messages.WRONG_CODE)
+    try:
+        await mfa.accept_code(services=services, client=client, user_id=attempt.user_id, code=otp)
+    except second_factor.WrongCodeError as error:
+        raise InvalidGrantError(messages.WRONG_CODE) from error
     if not await mfa_attempts.spend(db=db, token=mfa_token):
         raise InvalidGrantError(messages.INVALID_MFA_TOKEN)
-    await throttle.code_check_succeeded(user_id=user_id)
-    return await token_grants.open_session(services=services, user_id=user_id, amr=AMR)
+    return await token_grants.open_session_tokens(
+        services=services, client=client, user_id=attempt.user_id, email=attempt.email, amr=AMR
+    )

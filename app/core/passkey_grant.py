@@ -18,7 +18,7 @@ AMR = ["hwk", "user"]
 
 # Only a passkey of an active account.
 _FIND = """
-SELECT p.passkey_id, p.user_id, p.public_key, p.sign_count, u.webauthn_user_handle
+SELECT p.passkey_id, p.user_id, p.public_key, p.sign_count, u.webauthn_user_handle, u.email
 FROM passkeys AS p JOIN users AS u ON u.user_id = p.user_id
 WHERE p.credential_id = $1 AND u.is_active
 """
@@ -93,4 +93,6 @@ async def passkey_grant(
         raise InvalidGrantError(messages.PASSKEY_SIGN_IN_FAILED) from error
     if await db.fetchval(_USED, row["passkey_id"], verified.new_sign_count) is None:
         raise InvalidGrantError(messages.PASSKEY_SIGN_IN_FAILED)
-    return await token_grants.open_session(services=services, user_id=row["user_id"], amr=AMR)
+    return await token_grants.open_session_tokens(
+        services=services, client=client, user_id=row["user_id"], email=row["email"], amr=AMR
+    )

@@ -15,10 +15,12 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from app.core import messages, sessions, webauthn_ceremony
-from app.core.database import Queryable
+from app.core import account_events, mail, messages, sessions, webauthn_ceremony
+from app.core.client_address import Client
+from app.core.database import Database, Queryable
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.services import Services
+from app.core.token_grants import notice_context
 
 USER_HANDLE_BYTES = 32
 
@@ -93,13 +95,19 @@ async def registration_options(
 
 
 async def register(
-    *, services: Services, session: sessions.SessionUser, credential: dict[str, Any], name: str
+    *,
+    services: Services,
+    client: Client,
+    session: sessions.SessionUser,
+    credential: dict[str, Any],
+    name: str,
 ) -> Passkey:
     """Verify a `RegistrationResponseJSON` against the user's challenge and store the passkey.
 
     InvalidInputError for a response that does not verify: another user's or
     a spent or expired challenge, another origin or RP ID, no user
     verification, an algorithm not offered, a credential already registered.
+    Records `passkey.added` with it, and sends the account a notice.
     """
     db, settings = services.database, services.settings
     try:
@@ -116,17 +124,31 @@ async def register(
         )
     except (webauthn_ceremony.UnverifiedResponseError, *webauthn_ceremony.MALFORMED) as error:
         raise InvalidInputError(messages.PASSKEY_NOT_VERIFIED) from error
-    row = await db.fetchrow(
-        _INSERT,
-        uuid.uuid4(),
-        session.user_id,
-        verified.credential_id,
-        verified.credential_public_key,
-        verified.sign_count,
-        name,
+    async with db.transaction() as connection:
+        row = await connection.fetchrow(
+            _INSERT,
+            uuid.uuid4(),
+            session.user_id,
+            verified.credential_id,
+            verified.credential_public_key,
+            verified.sign_count,
+            name,
+        )
+        if row is None:
+            raise InvalidInputError(messages.PASSKEY_NOT_VERIFIED)
+        await account_events.record(
+            connection,
+            user_id=session.user_id,
+            event_type=account_events.PASSKEY_ADDED,
+            client=client,
+        )
+    mail.queue_email(
+        jobs=services.background_jobs,
+        settings=settings,
+        template="passkey_added",
+        recipient=session.email,
+        **notice_context(client),
     )
-    if row is None:
-        raise InvalidInputError(messages.PASSKEY_NOT_VERIFIED)
     return _passkey(row)
 
 
@@ -134,7 +156,14 @@ async def list_passkeys(*, db: Queryable, user_id: uuid.UUID) -> list[Passkey]:
     return [_passkey(row) for row in await db.fetch(_LIST, user_id)]
 
 
-async def delete_passkey(*, db: Queryable, user_id: uuid.UUID, passkey_id: uuid.UUID) -> None:
-    """NotFoundError for a passkey that is not the user's (another user's included)."""
-    if await db.fetchval(_DELETE, passkey_id, user_id) is None:
-        raise NotFoundError(messages.PASSKEY_NOT_FOUND)
+async def delete_passkey(
+    *, db: Database, client: Client, user_id: uuid.UUID, passkey_id: uuid.UUID
+) -> None:
+    """Delete it and record `passkey.removed`; NotFoundError for a passkey that is not
+    the user's (another user's included)."""
+    async with db.transaction() as connection:
+        if await connection.fetchval(_DELETE, passkey_id, user_id) is None:
+            raise NotFoundError(messages.PASSKEY_NOT_FOUND)
+        await account_events.record(
+            connection, user_id=user_id, event_type=account_events.PASSKEY_REMOVED, client=client
+        )

@@ -6,17 +6,23 @@ There is at most one per user: a newer request replaces the older token, and
 a reset deletes the token it uses, so each works once.
 """
 
-import html
 import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from app.core import accounts, messages, security_events, sessions
+from app.core import (
+    account_events,
+    accounts,
+    email_verification,
+    mail,
+    messages,
+    security_events,
+    sessions,
+)
 from app.core.background_jobs import BackgroundJobs
 from app.core.client_address import Client
 from app.core.config import Settings
 from app.core.database import Database
-from app.core.email import OutgoingEmail, send_email
 from app.core.email_address import canonical_email
 from app.core.errors import InvalidInputError
 from app.core.security.password import PasswordHashing
@@ -24,8 +30,6 @@ from app.core.security.secret_tokens import hash_secret_token, new_secret_token
 from app.core.throttle import Throttle
 
 logger = logging.getLogger(__name__)
-
-EMAIL_SUBJECT = "Reset your password"
 
 # Only known, active accounts get a token; the upsert keeps one row per user.
 _ISSUE = """
@@ -51,23 +55,6 @@ RETURNING t.user_id
 
 def recovery_link(*, public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
-
-
-def recovery_email(*, recipient: str, link: str, valid_minutes: int) -> OutgoingEmail:
-    text = (
-        "Someone asked to reset the password of your account. If it was you, open\n"
-        f"this link within {valid_minutes} minutes to choose a new password:\n\n"
-        f"{link}\n\n"
-        "If it was not you, ignore this message: your password stays as it is.\n"
-    )
-    link_html = html.escape(link, quote=True)
-    body_html = (
-        "<p>Someone asked to reset the password of your account. If it was you, "
-        f"open this link within {valid_minutes} minutes to choose a new password:</p>"
-        f'<p><a href="{link_html}">{link_html}</a></p>'
-        "<p>If it was not you, ignore this message: your password stays as it is.</p>"
-    )
-    return OutgoingEmail(recipient=recipient, subject=EMAIL_SUBJECT, text=text, html=body_html)
 
 
 async def issue_recovery_token(
@@ -100,10 +87,12 @@ async def send_recovery_email(*, db: Database, settings: Settings, email: str) -
     )
     if recipient is None:
         return
-    link = recovery_link(public_url=settings.public_url, token=token)
-    await send_email(
+    await mail.deliver(
         settings=settings,
-        email=recovery_email(recipient=recipient, link=link, valid_minutes=-(-lifetime_secs // 60)),
+        template="reset_password",
+        recipient=recipient,
+        link=recovery_link(public_url=settings.public_url, token=token),
+        valid_minutes=-(-lifetime_secs // 60),
     )
 
 
@@ -131,16 +120,20 @@ async def request_password_recovery(
 async def reset_password(
     *,
     db: Database,
+    settings: Settings,
     hashing: PasswordHashing,
     throttle: Throttle,
+    jobs: BackgroundJobs,
     client: Client,
     token: str,
     new_password: str,
 ) -> None:
-    """Spend `token`, set the password and revoke every session, in one transaction.
+    """Spend `token`, set the password, revoke every session, mark the address
+    verified (the link proved it) and record `password.reset`, in one transaction.
 
     The token is looked up before any hashing, so a guessed token costs one
     indexed query; no session survives a password it was not opened with.
+    The address gets a notice.
     """
     await throttle.attempt("reset", client=client.address)
     token_hash = hash_secret_token(token)
@@ -155,5 +148,18 @@ async def reset_password(
             db=connection, user_id=user_id, password_hash=password_hash
         )
         await sessions.revoke_all_sessions(db=connection, user_id=user_id)
+        account = await email_verification.mark_verified(connection, user_id=user_id)
+        await account_events.record(
+            connection, user_id=user_id, event_type=account_events.PASSWORD_RESET, client=client
+        )
     security_events.password_changed(user_id=user_id)
     security_events.sessions_revoked(user_id=user_id, reason="password_reset")
+    if account is not None:
+        mail.queue_email(
+            jobs=jobs,
+            settings=settings,
+            template="password_reset",
+            recipient=account.email,
+            client_ip=client.ip_address,
+            client_user_agent=client.user_agent,
+        )

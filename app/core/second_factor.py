@@ -59,6 +59,13 @@ _INSERT_RECOVERY_CODES = """
 INSERT INTO recovery_codes (code_hash, user_id) SELECT unnest($2::bytea[]), $1
 """
 _DELETE_FACTOR = "DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL"
+# `users.mfa_enabled` mirrors a confirmed factor, so that the login's one
+# credential query knows whether to ask for a second factor.
+_SET_ENABLED = "UPDATE users SET mfa_enabled = $2, updated_at = now() WHERE user_id = $1"
+
+
+class WrongCodeError(Exception):
+    """A code that is wrong, replayed or spent (or there is no second factor)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,11 @@ async def accept_code(
 
 
 async def confirm_pending(*, db: Queryable, user_id: uuid.UUID, ciphertext: bytes) -> bool:
-    return await db.fetchval(_CONFIRM, user_id, ciphertext) is not None
+    """Turn the pending factor on (in the caller's transaction); False if it changed meanwhile."""
+    if await db.fetchval(_CONFIRM, user_id, ciphertext) is None:
+        return False
+    await db.execute(_SET_ENABLED, user_id, True)
+    return True
 
 
 async def replace_recovery_codes(*, db: Queryable, user_id: uuid.UUID) -> list[str]:
@@ -138,4 +149,5 @@ async def remove_factor(*, db: Queryable, user_id: uuid.UUID) -> bool:
     """Delete the confirmed factor and its recovery codes; False if there was none."""
     deleted = await db.execute(_DELETE_FACTOR, user_id)
     await db.execute(_DELETE_RECOVERY_CODES, user_id)
+    await db.execute(_SET_ENABLED, user_id, False)
     return deleted != "DELETE 0"

@@ -6,14 +6,15 @@ from app.core.database import Database
 from app.core.email_address import canonical_email
 from app.core.sessions import revoke_all_sessions
 
+# The operator vouches for the address: a superuser made here is verified.
 # One statement, so that an account registered meanwhile is promoted rather
 # than duplicated: the unique constraint on the canonical email settles the race.
 _UPSERT_SUPERUSER = """
-INSERT INTO users (user_id, email, email_canonical, password_hash, is_superuser)
-VALUES ($1, $2, $3, $4, true)
+INSERT INTO users (user_id, email, email_canonical, password_hash, is_superuser, email_verified)
+VALUES ($1, $2, $3, $4, true, true)
 ON CONFLICT (email_canonical) DO UPDATE
 SET password_hash = EXCLUDED.password_hash, is_superuser = true, is_active = true,
-    updated_at = now()
+    email_verified = true, updated_at = now()
 RETURNING user_id
 """
 

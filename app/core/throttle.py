@@ -112,7 +112,12 @@ class Throttle:
         retry_after = judge(counters, limits)
         if retry_after:
             security_events.throttled(action=action, client=client, retry_after_secs=retry_after)
-            raise TooManyAttemptsError(messages.TOO_MANY_ATTEMPTS, retry_after_secs=retry_after)
+            per_account = any(
+                c.count > limits[c.key].count and ":account:" in c.key for c in counters
+            )
+            raise TooManyAttemptsError(
+                messages.TOO_MANY_ATTEMPTS, retry_after_secs=retry_after, per_account=per_account
+            )
 
     def _per_address(self, action: str, client: str) -> dict[str, Limit]:
         limit = Limit(self.settings.requests_per_address, self.settings.address_window_secs)

@@ -95,3 +95,14 @@ class PasskeyCreateRequest(BaseRequest):
     # The `RegistrationResponseJSON` of `navigator.credentials.create()`.
     credential: dict[str, Any]
     name: Annotated[str, Field(min_length=1, max_length=64)] = "Passkey"
+
+
+class EmailTokenRequest(BaseRequest):
+    """The token of an email verification or email change link."""
+
+    token: Annotated[str, Field(max_length=1024)]
+
+
+class EmailChangeRequest(BaseRequest):
+    new_email: Email
+    current_password: Annotated[str, Field(max_length=4096)]

@@ -17,6 +17,8 @@ class UserResponse(BaseResponse):
     is_active: bool
     is_superuser: bool
     created_at: datetime
+    email_verified: bool
+    mfa_enabled: bool
 
 
 class TokenResponse(BaseResponse):
@@ -73,3 +75,36 @@ class PasskeyResponse(BaseResponse):
     name: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+class AcceptedResponse(BaseResponse):
+    """A 202: the request is taken; what follows happens by email."""
+
+    detail: str
+
+
+class SessionResponse(BaseResponse):
+    session_id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    # The session of the access token that asks.
+    current: bool
+    amr: list[str]
+
+
+class SecurityEventResponse(BaseResponse):
+    event_id: uuid.UUID
+    type: str
+    at: datetime
+    ip_address: str | None
+    user_agent: str | None
+    session_id: uuid.UUID | None
+    actor_user_id: uuid.UUID | None
+
+
+class SecurityEventListResponse(BaseResponse):
+    items: list[SecurityEventResponse]
+    # Pass it back as `cursor` for the next page; null on the last page.
+    next_cursor: str | None

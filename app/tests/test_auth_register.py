@@ -17,7 +17,15 @@ async def test_register_returns_201_with_the_user(api: Api) -> None:
     response = await api.register(email)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"user_id", "email", "is_active", "is_superuser", "created_at"}
+    assert set(body) == {
+        "user_id",
+        "email",
+        "is_active",
+        "is_superuser",
+        "created_at",
+        "email_verified",
+        "mfa_enabled",
+    }
     uuid.UUID(body["user_id"])
     assert body["email"] == email
     assert body["is_active"] is True

@@ -4,37 +4,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from fastapi.exceptions import RequestValidationError
 
 from app.api.common_responses import SUPERUSER_ONLY, error
-from app.api.deps import CurrentSuperuser, ServicesDep
+from app.api.deps import ClientDep, CurrentSuperuser, ServicesDep
+from app.api.pagination import CURSOR_MAX_LENGTH, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, decode_cursor
 from app.core import admin, messages
-from app.core.pagination import InvalidCursorError
 from app.schemas.requests import UserUpdateRequest
 from app.schemas.responses import UserListResponse, UserResponse
 
 router = APIRouter(prefix="/users", tags=["admin"])
 
-PAGE_SIZE_DEFAULT = 50
-PAGE_SIZE_MAX = 100
-# A cursor we issue is 54 characters; anything much longer is not one.
-CURSOR_MAX_LENGTH = 128
-
 NOT_FOUND = error(404, messages.USER_NOT_FOUND)
-
-
-def _invalid_cursor(cursor: str) -> RequestValidationError:
-    # FastAPI's standard 422 body, as for a bad `limit`.
-    return RequestValidationError(
-        [
-            {
-                "type": "value_error",
-                "loc": ("query", "cursor"),
-                "msg": messages.INVALID_CURSOR,
-                "input": cursor,
-            }
-        ]
-    )
 
 
 @router.get("", responses=SUPERUSER_ONLY)
@@ -46,10 +26,7 @@ async def list_users(
 ) -> UserListResponse:
     """Users in creation order; pass `next_cursor` back as `cursor` for the next page."""
     signer = services.cursor_signer
-    try:
-        after = signer.decode(cursor) if cursor is not None else None
-    except InvalidCursorError as error:
-        raise _invalid_cursor(str(cursor)) from error
+    after = decode_cursor(signer, cursor)
     page = await admin.list_users(db=services.database, limit=limit, after=after)
     last = page.users[-1] if page.has_more else None
     return UserListResponse(
@@ -79,7 +56,11 @@ async def read_user(user_id: uuid.UUID, _: CurrentSuperuser, services: ServicesD
     },
 )
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdateRequest, caller: CurrentSuperuser, services: ServicesDep
+    user_id: uuid.UUID,
+    body: UserUpdateRequest,
+    caller: CurrentSuperuser,
+    services: ServicesDep,
+    client: ClientDep,
 ) -> UserResponse:
     """Activate, deactivate, promote or demote; deactivation revokes every session at once.
 
@@ -89,6 +70,7 @@ async def update_user(
     user = await admin.update_user(
         db=services.database,
         caller=caller,
+        client=client,
         user_id=user_id,
         is_active=body.is_active,
         is_superuser=body.is_superuser,

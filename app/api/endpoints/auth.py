@@ -14,7 +14,7 @@ from app.api.common_responses import (
     UNAUTHORIZED,
     error,
 )
-from app.api.deps import ClientDep, CurrentUser, ServicesDep, services_of
+from app.api.deps import ClientDep, CurrentUser, ServicesDep, client_of, services_of
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
 from app.core import accounts, messages, mfa_grant, passkey_grant, token_grants
 from app.schemas.requests import RefreshTokenRequest, UserCreateRequest
@@ -106,8 +106,10 @@ async def register_new_user(
 ) -> UserResponse:
     user = await accounts.register(
         db=services.database,
+        settings=services.settings,
         hashing=services.password_hashing,
         throttle=services.throttle,
+        jobs=services.background_jobs,
         client=client,
         email=body.email,
         password=body.password,
@@ -138,7 +140,9 @@ async def login_access_token(
         refresh_token = form.get("refresh_token")
         if not refresh_token:
             raise OAuth2RequestError("invalid_request", messages.REFRESH_GRANT_FIELD_REQUIRED)
-        tokens = await token_grants.refresh_grant(services=services, refresh_token=refresh_token)
+        tokens = await token_grants.refresh_grant(
+            services=services, client=client, refresh_token=refresh_token
+        )
     elif grant_type == "mfa_otp":
         mfa_token, otp = form.get("mfa_token"), form.get("otp")
         if not mfa_token or not otp:
@@ -164,17 +168,19 @@ async def refresh_token(
 ) -> TokenResponse:
     """Spend a refresh token for new tokens in the same session."""
     services = services_of(request)  # a hot path: see services_of
-    tokens = await token_grants.refresh_grant(services=services, refresh_token=body.refresh_token)
+    tokens = await token_grants.refresh_grant(
+        services=services, client=client_of(request), refresh_token=body.refresh_token
+    )
     return _token_response(response, tokens)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshTokenRequest, services: ServicesDep) -> None:
+async def logout(body: RefreshTokenRequest, services: ServicesDep, client: ClientDep) -> None:
     """Revoke the session of this refresh token; unknown tokens are no error."""
-    await token_grants.logout(services=services, refresh_token=body.refresh_token)
+    await token_grants.logout(services=services, client=client, refresh_token=body.refresh_token)
 
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)
-async def logout_all(user: CurrentUser, services: ServicesDep) -> None:
+async def logout_all(user: CurrentUser, services: ServicesDep, client: ClientDep) -> None:
     """Revoke every session of the signed-in user, this one included."""
-    await token_grants.logout_all(services=services, session=user)
+    await token_grants.logout_all(services=services, client=client, session=user)

@@ -26,11 +26,11 @@ async def passkey_registration_options(user: CurrentUser, services: ServicesDep)
     responses={**UNAUTHORIZED, **error(400, messages.PASSKEY_NOT_VERIFIED)},
 )
 async def add_passkey(
-    body: PasskeyCreateRequest, user: CurrentUser, services: ServicesDep
+    body: PasskeyCreateRequest, user: CurrentUser, services: ServicesDep, client: ClientDep
 ) -> PasskeyResponse:
     """Register a passkey from its `RegistrationResponseJSON`."""
     passkey = await passkeys.register(
-        services=services, session=user, credential=body.credential, name=body.name
+        services=services, client=client, session=user, credential=body.credential, name=body.name
     )
     return PasskeyResponse.model_validate(passkey)
 
@@ -46,8 +46,12 @@ async def list_passkeys(user: CurrentUser, services: ServicesDep) -> list[Passke
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAUTHORIZED, **error(404, messages.PASSKEY_NOT_FOUND)},
 )
-async def delete_passkey(passkey_id: uuid.UUID, user: CurrentUser, services: ServicesDep) -> None:
-    await passkeys.delete_passkey(db=services.database, user_id=user.user_id, passkey_id=passkey_id)
+async def delete_passkey(
+    passkey_id: uuid.UUID, user: CurrentUser, services: ServicesDep, client: ClientDep
+) -> None:
+    await passkeys.delete_passkey(
+        db=services.database, client=client, user_id=user.user_id, passkey_id=passkey_id
+    )
 
 
 @router.post("/auth/passkey/options", responses=THROTTLED)

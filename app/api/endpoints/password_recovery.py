@@ -56,8 +56,10 @@ async def reset_password(
     """Set a new password with a recovery token; every session of the user is revoked."""
     await password_recovery.reset_password(
         db=services.database,
+        settings=services.settings,
         hashing=services.password_hashing,
         throttle=services.throttle,
+        jobs=services.background_jobs,
         client=client,
         token=body.token,
         new_password=body.new_password,

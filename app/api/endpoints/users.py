@@ -22,6 +22,8 @@ async def read_current_user(user: CurrentUser) -> Response:
         is_active=user.is_active,
         is_superuser=user.is_superuser,
         created_at=user.created_at,
+        email_verified=user.email_verified,
+        mfa_enabled=user.mfa_enabled,
     )
     return Response(body.model_dump_json(), media_type="application/json")
 
@@ -50,8 +52,10 @@ async def change_current_user_password(
     """Set a new password; every other session of the user is revoked, this one stays."""
     await accounts.change_password(
         db=services.database,
+        settings=services.settings,
         hashing=services.password_hashing,
         throttle=services.throttle,
+        jobs=services.background_jobs,
         client=client,
         session=user,
         current_password=body.current_password,

@@ -5,7 +5,7 @@ import uuid
 
 import asyncpg
 
-from app.tests.api_client import Api, messages
+from app.tests.api_client import Api, ApiFactory, messages
 from app.tests.factories import deactivate
 from app.tests.mfa.support import enable_totp, error_of, mfa_grant, password_step, totp_code
 
@@ -183,8 +183,8 @@ async def test_missing_fields_are_invalid_request(api: Api) -> None:
         assert error_of(response) == "invalid_request"
 
 
-async def test_the_account_wide_wrong_code_limit_gives_429(make_api: object) -> None:
-    async with make_api(throttle={"mfa_failures_per_account": 6}) as api:  # type: ignore[operator]
+async def test_the_account_wide_wrong_code_limit_gives_429(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"mfa_failures_per_account": 6}) as api:
         user = await api.new_user()
         secret, _ = await enable_totp(user)
         first = await password_step(user)

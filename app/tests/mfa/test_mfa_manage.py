@@ -1,6 +1,6 @@
 """DELETE /users/me/mfa/totp and POST /users/me/mfa/recovery-codes."""
 
-from app.tests.api_client import Api, messages
+from app.tests.api_client import Api, ApiFactory, messages
 from app.tests.mfa.support import (
     disable_totp,
     enable_totp,
@@ -122,8 +122,8 @@ async def test_codes_too_long_or_empty_get_422_without_echo(user: Api) -> None:
         assert "9" * 65 not in response.text
 
 
-async def test_wrong_codes_on_these_calls_count_against_the_account(make_api: object) -> None:
-    async with make_api(throttle={"mfa_failures_per_account": 2}) as api:  # type: ignore[operator]
+async def test_wrong_codes_on_these_calls_count_against_the_account(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"mfa_failures_per_account": 2}) as api:
         user = await api.new_user()
         secret, _ = await enable_totp(user)
         for _ in range(2):

@@ -7,8 +7,8 @@ import asyncpg
 import pyotp
 import pytest
 
-from app.core.config import Settings
-from app.tests.api_client import Api, messages
+from app.tests.api_client import Api, ApiFactory, messages
+from app.tests.hardening.production_settings import production_settings, security
 from app.tests.mfa.support import confirm_totp, enable_totp, start_totp, totp_code
 
 
@@ -115,14 +115,14 @@ async def test_the_secret_is_encrypted_at_rest(user: Api, db: asyncpg.Connection
 
 
 async def test_an_old_key_still_decrypts_after_rotation(
-    make_api: Api, db: asyncpg.Connection
+    make_api: ApiFactory, db: asyncpg.Connection
 ) -> None:
     old, new = "o" * 40, "n" * 40
-    async with make_api(security={"data_encryption_key": old}) as api:  # type: ignore[operator]
+    async with make_api(security={"data_encryption_key": old}) as api:
         user = await api.new_user()
         secret, _ = await enable_totp(user)
     rotated = {"data_encryption_key": new, "data_encryption_old_keys": [old]}
-    async with make_api(security=rotated) as api:  # type: ignore[operator]
+    async with make_api(security=rotated) as api:
         again = api.anonymous()
         response = await again.login(user.email, user.password)
         token = response.json()["mfa_token"]
@@ -131,18 +131,7 @@ async def test_an_old_key_still_decrypts_after_rotation(
         assert granted.status_code == 200
 
 
-def test_production_refuses_to_start_without_a_data_key() -> None:
-    fields = {
-        "environment": "production",
-        "database": {"url": "postgresql+asyncpg://u:p@db/app"},
-        "security": {"jwt_secret_key": "k" * 64},
-        "metrics": {"bearer_token": "m" * 40},
-        "recovery": {"enabled": False},
-    }
+@pytest.mark.parametrize("key", [None, "s" * 31], ids=["missing", "31 bytes"])
+def test_production_refuses_to_start_without_a_data_key(key: str | None) -> None:
     with pytest.raises(ValueError, match="SECURITY__DATA_ENCRYPTION_KEY"):
-        Settings(_env_file=None, **fields)  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="SECURITY__DATA_ENCRYPTION_KEY"):
-        Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            **{**fields, "security": {"jwt_secret_key": "k" * 64, "data_encryption_key": "short"}},
-        )
+        production_settings(security=security(data_encryption_key=key))

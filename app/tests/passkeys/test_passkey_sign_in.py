@@ -5,7 +5,7 @@ import json
 
 import asyncpg
 
-from app.tests.api_client import Api, messages
+from app.tests.api_client import Api, ApiFactory, messages
 from app.tests.factories import deactivate
 from app.tests.mfa.support import enable_totp, error_of
 from app.tests.passkeys.authenticator import Authenticator, b64url
@@ -164,8 +164,8 @@ async def test_a_missing_credential_is_invalid_request(api: Api) -> None:
     assert error_of(response) == "invalid_request"
 
 
-async def test_options_are_throttled_per_address(make_api: object) -> None:
-    async with make_api(throttle={"requests_per_address": 2}) as api:  # type: ignore[operator]
+async def test_options_are_throttled_per_address(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"requests_per_address": 2}) as api:
         for _ in range(2):
             assert (
                 await api.request("POST", "passkey_sign_in_options", json={})

@@ -30,3 +30,13 @@ async def api(mail_app: FastAPI, db: asyncpg.Connection, inbox: Inbox) -> AsyncI
     inbox.messages.clear()
     async with Api.connect(mail_app) as client:
         yield client
+
+
+@pytest.fixture
+async def user(api: Api, inbox: Inbox) -> Api:
+    """A client of a newly registered account, logged in; its verification message
+    delivered, then cleared from the inbox."""
+    client = await api.new_user()
+    await client.finish_background_jobs()
+    inbox.messages.clear()
+    return client

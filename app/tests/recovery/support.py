@@ -28,6 +28,9 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
 
+    def with_subject(self, subject: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["Subject"] == subject]
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         assert isinstance(envelope.content, bytes)
         message = message_from_bytes(envelope.content, policy=policy.default)

@@ -1,0 +1,56 @@
+"""Sessions and devices: the live sessions of an account, and revoking one of them."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core import messages
+from app.core.client_address import Client
+from app.core.database import Queryable
+from app.core.errors import NotFoundError
+
+# Live: what a refresh would still accept (see sessions._ROTATE).
+_LIVE = "revoked_at IS NULL AND refresh_expires_at > now() AND expires_at > now()"
+
+_LIST = f"""
+SELECT session_id, created_at, last_used_at, user_agent, ip_address, amr
+FROM user_sessions WHERE user_id = $1 AND {_LIVE}
+ORDER BY last_used_at DESC, session_id
+"""
+
+# Only a live session of this user: another user's id is no session here.
+# The revocation records `session.revoked` in the same statement.
+_REVOKE = f"""
+WITH revoked AS (
+    UPDATE user_sessions SET revoked_at = now()
+    WHERE session_id = $1 AND user_id = $2 AND {_LIVE}
+    RETURNING session_id
+)
+INSERT INTO security_events (user_id, type, ip_address, user_agent, session_id)
+SELECT $2, 'session.revoked', $3, $4, session_id FROM revoked
+RETURNING session_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    session_id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    amr: list[str]
+
+
+async def list_sessions(db: Queryable, *, user_id: uuid.UUID) -> list[Device]:
+    """The user's live sessions, most recently used first."""
+    return [Device(**dict(row)) for row in await db.fetch(_LIST, user_id)]
+
+
+async def revoke_session(
+    db: Queryable, *, user_id: uuid.UUID, session_id: uuid.UUID, client: Client
+) -> None:
+    """End one live session of the user at once (every request checks its row)."""
+    revoked = await db.fetchval(_REVOKE, session_id, user_id, client.ip_address, client.user_agent)
+    if revoked is None:
+        raise NotFoundError(messages.SESSION_NOT_FOUND)
