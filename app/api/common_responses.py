@@ -32,7 +32,11 @@ UNAUTHORIZED: Responses = {
 # Administration routes: a signed-in superuser.
 SUPERUSER_ONLY: Responses = {
     **UNAUTHORIZED,
-    403: {"model": ErrorResponse, "description": messages.SUPERUSER_REQUIRED},
+    403: {
+        "model": ErrorResponse,
+        "description": f"{messages.SUPERUSER_REQUIRED}; or, with "
+        f"SECURITY__REQUIRE_MFA_FOR_SUPERUSERS, {messages.SECOND_FACTOR_REQUIRED}",
+    },
 }
 # Every throttled route.
 THROTTLED: Responses = {

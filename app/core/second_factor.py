@@ -64,6 +64,16 @@ _DELETE_FACTOR = "DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at I
 _SET_ENABLED = "UPDATE users SET mfa_enabled = $2, updated_at = now() WHERE user_id = $1"
 
 
+# RFC 8176 methods that prove a second factor: a one-time code, or a
+# hardware-bound key (a passkey).
+SECOND_FACTOR_METHODS = frozenset({"otp", "hwk"})
+
+
+def proves_second_factor(amr: tuple[str, ...]) -> bool:
+    """Whether a session's login methods include a second factor."""
+    return not SECOND_FACTOR_METHODS.isdisjoint(amr)
+
+
 class WrongCodeError(Exception):
     """A code that is wrong, replayed or spent (or there is no second factor)."""
 
