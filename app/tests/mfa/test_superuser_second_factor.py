@@ -34,7 +34,9 @@ async def test_an_otp_session_may_administer_and_keeps_it_across_refresh(
         admin = await api.new_user()
         await promote_to_superuser(db, admin.id)
         secret, _ = await enable_totp(admin)
-        assert (await mfa_grant(admin, await password_step(admin), totp_code(secret))).status_code == 200
+        assert (
+            await mfa_grant(admin, await password_step(admin), totp_code(secret))
+        ).status_code == 200
         assert (await admin.list_users()).status_code == 200
         assert (await admin.refresh()).status_code == 200
         assert admin.claims["amr"] == ["pwd", "otp"]
