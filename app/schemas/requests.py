@@ -49,6 +49,12 @@ class RefreshTokenRequest(BaseRequest):
     refresh_token: Annotated[str, Field(max_length=1024)]
 
 
+class RefreshTokenOrCookieRequest(BaseRequest):
+    """A refresh token in the body; absent or null: the cookie's, in cookie mode."""
+
+    refresh_token: Annotated[str | None, Field(max_length=1024)] = None
+
+
 class UserUpdatePasswordRequest(BaseRequest):
     current_password: Annotated[str, Field(max_length=4096)]
     new_password: NewPassword

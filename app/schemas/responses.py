@@ -26,7 +26,8 @@ class TokenResponse(BaseResponse):
     access_token: str
     # Unix seconds; equals the access token's `exp`.
     expires_at: int
-    refresh_token: str
+    # Null in cookie mode: the refresh token is in the `refresh_token` cookie.
+    refresh_token: str | None
     refresh_token_expires_at: int
 
 

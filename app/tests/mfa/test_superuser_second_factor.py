@@ -1,4 +1,4 @@
-"""SECURITY__REQUIRE_MFA_FOR_SUPERUSERS: administration needs a session signed in with a second factor."""
+"""SECURITY__REQUIRE_MFA_FOR_SUPERUSERS: administration needs a session with a second factor."""
 
 import asyncpg
 import pytest
@@ -12,7 +12,7 @@ from app.tests.passkeys.support import register, sign_in
 
 @pytest.fixture
 def strict(make_api: ApiFactory) -> ApiFactory:
-    return lambda: make_api(security={"require_mfa_for_superusers": True})  # type: ignore[return-value]
+    return lambda: make_api(security={"require_mfa_for_superusers": True})
 
 
 async def test_a_password_session_gets_403_second_factor_required(
