@@ -40,9 +40,16 @@ FROM totp_factors WHERE user_id = $1
 """
 
 # Only the very secret that was checked: a newer enrolment meanwhile wins.
+# `users.mfa_enabled` is set in the same statement.
 _CONFIRM = """
-UPDATE totp_factors SET confirmed_at = now(), expires_at = NULL
-WHERE user_id = $1 AND confirmed_at IS NULL AND secret_ciphertext = $2 AND expires_at > now()
+WITH confirmed AS (
+    UPDATE totp_factors SET confirmed_at = now(), expires_at = NULL
+    WHERE user_id = $1 AND confirmed_at IS NULL AND secret_ciphertext = $2
+      AND expires_at > now()
+    RETURNING user_id
+)
+UPDATE users SET mfa_enabled = true, updated_at = now()
+WHERE user_id = (SELECT user_id FROM confirmed)
 RETURNING 1
 """
 
@@ -61,7 +68,7 @@ INSERT INTO recovery_codes (code_hash, user_id) SELECT unnest($2::bytea[]), $1
 _DELETE_FACTOR = "DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL"
 # `users.mfa_enabled` mirrors a confirmed factor, so that the login's one
 # credential query knows whether to ask for a second factor.
-_SET_ENABLED = "UPDATE users SET mfa_enabled = $2, updated_at = now() WHERE user_id = $1"
+_SET_DISABLED = "UPDATE users SET mfa_enabled = false, updated_at = now() WHERE user_id = $1"
 
 
 # RFC 8176 methods that prove a second factor: a one-time code, or a
@@ -140,10 +147,7 @@ async def accept_code(
 
 async def confirm_pending(*, db: Queryable, user_id: uuid.UUID, ciphertext: bytes) -> bool:
     """Turn the pending factor on (in the caller's transaction); False if it changed meanwhile."""
-    if await db.fetchval(_CONFIRM, user_id, ciphertext) is None:
-        return False
-    await db.execute(_SET_ENABLED, user_id, True)
-    return True
+    return await db.fetchval(_CONFIRM, user_id, ciphertext) is not None
 
 
 async def replace_recovery_codes(*, db: Queryable, user_id: uuid.UUID) -> list[str]:
@@ -159,5 +163,5 @@ async def remove_factor(*, db: Queryable, user_id: uuid.UUID) -> bool:
     """Delete the confirmed factor and its recovery codes; False if there was none."""
     deleted = await db.execute(_DELETE_FACTOR, user_id)
     await db.execute(_DELETE_RECOVERY_CODES, user_id)
-    await db.execute(_SET_ENABLED, user_id, False)
+    await db.execute(_SET_DISABLED, user_id)
     return deleted != "DELETE 0"

@@ -42,7 +42,7 @@ def test_production_refuses_a_missing_or_short_secret(security: Security) -> Non
 
 def test_production_secret_length_counts_bytes() -> None:
     # 16 characters of 2 bytes each: 32 bytes, enough.
-    production(security=Security(jwt_secret_key="é" * 16))
+    production(security=Security(jwt_secret_key="é" * 16, data_encryption_key=STRONG_SECRET))
 
 
 def test_production_refuses_a_missing_database_url() -> None:

@@ -202,3 +202,29 @@ async def test_an_account_without_a_second_factor_logs_in_as_before(user: Api) -
     response = await user.login()
     assert response.status_code == 200
     assert user.claims["amr"] == ["pwd"]
+
+
+async def test_a_huge_otp_is_a_wrong_code(user: Api) -> None:
+    await enable_totp(user)
+    response = await mfa_grant(user, await password_step(user), "9" * 5000)
+    assert response.status_code == 400
+    assert error_of(response) == "invalid_grant"
+    assert "9" * 100 not in response.text
+
+
+async def test_a_factor_gone_under_a_live_mfa_token_accepts_no_code(
+    user: Api, db: asyncpg.Connection
+) -> None:
+    secret, _ = await enable_totp(user)
+    token = await password_step(user)
+    await db.execute("DELETE FROM totp_factors WHERE user_id = $1", uuid.UUID(user.id))
+    assert (await mfa_grant(user, token, totp_code(secret))).status_code == 400
+
+
+async def test_the_second_factor_works_with_the_throttle_off(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"enabled": False}) as api:
+        user = await api.new_user()
+        secret, _ = await enable_totp(user)
+        assert (
+            await mfa_grant(user, await password_step(user), totp_code(secret))
+        ).status_code == 200

@@ -135,3 +135,9 @@ async def test_an_old_key_still_decrypts_after_rotation(
 def test_production_refuses_to_start_without_a_data_key(key: str | None) -> None:
     with pytest.raises(ValueError, match="SECURITY__DATA_ENCRYPTION_KEY"):
         production_settings(security=security(data_encryption_key=key))
+
+
+async def test_confirm_with_a_code_that_is_no_totp_code_gives_400(user: Api) -> None:
+    await start_totp(user)
+    for code in ("abcdef", "12345", "1234567", "٣٣٣٣٣٣"):
+        assert (await confirm_totp(user, code)).status_code == 400, code

@@ -5,7 +5,7 @@ import uuid
 
 import asyncpg
 
-from app.tests.api_client import Api, messages
+from app.tests.api_client import Api, ApiFactory, messages
 from app.tests.passkeys.authenticator import Authenticator, b64url
 from app.tests.passkeys.support import add_passkey, register, registration_options
 
@@ -144,3 +144,14 @@ async def test_another_users_passkey_is_404_and_stays(user: Api, api: Api) -> No
 
 async def test_delete_with_a_malformed_id_gives_422(user: Api) -> None:
     assert (await user.request("DELETE", "/users/me/passkeys/not-a-uuid")).status_code == 422
+
+
+async def test_only_the_configured_origins_may_register(make_api: ApiFactory) -> None:
+    origins = {"origins": ["https://accounts.example.com"]}
+    async with make_api(webauthn=origins) as api:
+        user = await api.new_user()
+        local = Authenticator().create(await registration_options(user))
+        assert (await add_passkey(user, local)).status_code == 400
+        configured = Authenticator(origin="https://accounts.example.com")
+        credential = configured.create(await registration_options(user))
+        assert (await add_passkey(user, credential)).status_code == 201

@@ -173,3 +173,13 @@ async def test_options_are_throttled_per_address(make_api: ApiFactory) -> None:
         throttled = await api.request("POST", "passkey_sign_in_options", json={})
         assert throttled.status_code == 429
         assert "retry-after" in throttled.headers
+
+
+async def test_two_sign_ins_with_one_counter_value_at_once_one_wins(user: Api) -> None:
+    authenticator = await registered(user)
+    first, second = await sign_in_options(user), await sign_in_options(user)
+    credentials = [authenticator.get(options, sign_count=7) for options in (first, second)]
+    responses = await asyncio.gather(
+        *(passkey_grant(user.anonymous(), credential) for credential in credentials)
+    )
+    assert sorted(r.status_code for r in responses) == [200, 400]
