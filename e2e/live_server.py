@@ -112,9 +112,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def live_server(
     *, database_url: URL, host_name: str = "127.0.0.1", extra_env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and a free port; yields its base URL, which names the
-    server `host_name` (`localhost` for WebAuthn, which takes no IP address); `extra_env`
-    adds settings."""
+    """Serve the app on 127.0.0.1 and a free port; yields its base URL, which is also its
+    PUBLIC_URL (the links it mails open its own pages) and names the server `host_name`
+    (`localhost` for WebAuthn, which takes no IP address); `extra_env` adds settings."""
     port = _free_port()
     base_url = f"http://{host_name}:{port}"
     with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
@@ -126,11 +126,10 @@ def live_server(
             "DATA_DIR": data_dir,
             "DATABASE__URL": database_url.render_as_string(hide_password=False),
             "SECURITY__JWT_SECRET_KEY": secrets.token_urlsafe(32),
-            # Where the browser reaches it: also the passkeys' allowed origin.
-            "PUBLIC_URL": base_url,
             # The fuzzer and its auth hook send thousands of logins and
             # registrations from one address; the throttle must not stop them.
             "THROTTLE__REQUESTS_PER_ADDRESS": "1000000",
+            "PUBLIC_URL": base_url,
             **(extra_env or {}),
         }
         command = [sys.executable, "-m", "uvicorn", "app.main:app"]

@@ -43,11 +43,12 @@ class Client:
 
 
 def user_agent_of(scope: Scope) -> str | None:
-    """The request's User-Agent, cut to what sessions and events keep."""
+    """The request's User-Agent, cut to what sessions and events keep; None when
+    absent or empty."""
     for name, value in scope["headers"]:
         if name == b"user-agent":
             agent: str = value.decode("latin-1")
-            return agent[:MAX_USER_AGENT_LENGTH]
+            return agent[:MAX_USER_AGENT_LENGTH] or None
     return None
 
 

@@ -1,4 +1,5 @@
-"""Sessions and devices: the live sessions of an account, and revoking one of them."""
+"""Sessions and devices: what users do to their own sessions (list them, revoke one,
+log out, log out everywhere); each revocation records `session.revoked` in its statement."""
 
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,29 @@ RETURNING session_id
 """
 
 
+# Logout: the live token or any spent one names the session. The revocation
+# records `session.revoked` in the same statement.
+_REVOKE_BY_REFRESH_TOKEN = """
+WITH revoked AS (
+    UPDATE user_sessions SET revoked_at = now()
+    WHERE session_id = $1 AND generation >= $2 AND revoked_at IS NULL
+    RETURNING user_id
+)
+INSERT INTO security_events (user_id, type, ip_address, user_agent, session_id)
+SELECT user_id, 'session.revoked', $3, $4, $1 FROM revoked
+"""
+
+# Logout-all: one `session.revoked` per session it ends, in the same statement.
+_REVOKE_ALL_RECORDED = """
+WITH revoked AS (
+    UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
+    RETURNING session_id
+)
+INSERT INTO security_events (user_id, type, ip_address, user_agent, session_id)
+SELECT $1, 'session.revoked', $2, $3, session_id FROM revoked
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
     session_id: uuid.UUID
@@ -54,3 +78,18 @@ async def revoke_session(
     revoked = await db.fetchval(_REVOKE, session_id, user_id, client.ip_address, client.user_agent)
     if revoked is None:
         raise NotFoundError(messages.SESSION_NOT_FOUND)
+
+
+async def revoke_by_refresh_token(
+    *, db: Queryable, session_id: uuid.UUID, generation: int, client: Client
+) -> None:
+    await db.execute(
+        _REVOKE_BY_REFRESH_TOKEN, session_id, generation, client.ip_address, client.user_agent
+    )
+
+
+async def revoke_all_sessions_recorded(
+    *, db: Queryable, user_id: uuid.UUID, client: Client
+) -> None:
+    """Logout-all: end every session, recording one `session.revoked` for each."""
+    await db.execute(_REVOKE_ALL_RECORDED, user_id, client.ip_address, client.user_agent)

@@ -114,11 +114,11 @@ async def confirm_email_change(
             spent = await spend_token(connection, token=token, kind=CHANGE)
             if spent is None or spent.new_email is None:
                 raise InvalidInputError(messages.INVALID_EMAIL_CHANGE_TOKEN)
-            row = await connection.fetchrow(
+            # The account is there: its deletion would cascade to the token's
+            # row, which this transaction holds (see `mark_verified`).
+            [row] = await connection.fetch(
                 _SET_EMAIL, spent.user_id, spent.new_email, canonical_email(spent.new_email)
             )
-            if row is None:  # deleted meanwhile
-                raise InvalidInputError(messages.INVALID_EMAIL_CHANGE_TOKEN)
             await connection.execute(_DELETE_OLD_LINKS, spent.user_id)
             await account_events.record(
                 connection,

@@ -27,11 +27,14 @@ CHANGE = "change"
 ACCOUNT_COLUMNS = "user_id, email, is_active, is_superuser, created_at, email_verified, mfa_enabled"
 
 # A verification token only for an active account not verified yet; the
-# upsert keeps one row per account and kind.
+# upsert keeps one row per account and kind. FOR KEY SHARE: an account being
+# deleted meanwhile is waited for and then skipped (no token, no foreign-key
+# error).
 _ISSUE = """
 INSERT INTO email_tokens (token_hash, user_id, kind, new_email, expires_at)
 SELECT $1, user_id, $3, $4, now() + make_interval(secs => $5) FROM users
 WHERE user_id = $2 AND is_active AND ($3 <> 'verify' OR NOT email_verified)
+FOR KEY SHARE
 ON CONFLICT (user_id, kind) DO UPDATE
 SET token_hash = EXCLUDED.token_hash, new_email = EXCLUDED.new_email, created_at = now(),
     expires_at = EXCLUDED.expires_at
@@ -142,19 +145,24 @@ async def resend_verification(
         queue_verification(db=db, settings=settings, jobs=jobs, user_id=session.user_id)
 
 
-async def mark_verified(db: Queryable, *, user_id: uuid.UUID) -> Account | None:
-    """The account, its address now verified; None if it was deleted meanwhile."""
-    row = await db.fetchrow(_MARK_VERIFIED, user_id)
-    return None if row is None else Account(**dict(row))
+async def mark_verified(db: Queryable, *, user_id: uuid.UUID) -> Account:
+    """The account, its address now verified.
+
+    Called in the transaction that spent one of its tokens: the deletion of
+    the account would cascade to that token's row, which this transaction
+    holds, so the account is still there.
+    """
+    [row] = await db.fetch(_MARK_VERIFIED, user_id)
+    return Account(**dict(row))
 
 
 async def verify_email(*, db: Database, client: Client, token: str) -> Account:
     """Spend a verification token: the address is verified, and `email.verified` recorded."""
     async with db.transaction() as connection:
         spent = await spend_token(connection, token=token, kind=VERIFY)
-        account = None if spent is None else await mark_verified(connection, user_id=spent.user_id)
-        if spent is None or account is None:
+        if spent is None:
             raise InvalidInputError(messages.INVALID_VERIFICATION_TOKEN)
+        account = await mark_verified(connection, user_id=spent.user_id)
         await account_events.record(
             connection,
             user_id=spent.user_id,

@@ -12,7 +12,9 @@ entry there.
   only, the time within which a replay of its tokens is still taken for a
   race rather than theft. Both waits get `MARGIN_SECS` more, for the clocks
   of replicas and database, which are not quite the same.
-- Recovery tokens past their expiry (a used one is deleted when used).
+- Recovery tokens, and email verification and email change tokens, past
+  their expiry (a used one is deleted when used).
+- Security events older than `SECURITY__EVENT_RETENTION_DAYS`.
 - Throttle counters past their window (an expired counter counts as zero).
 - Unconfirmed TOTP secrets, `mfa_token`s and passkey challenges past their
   expiry (a confirmed secret stays; used ones are deleted when used).
@@ -115,6 +117,10 @@ def _session_ages(settings: Settings) -> tuple[float, ...]:
     )
 
 
+def _event_retention(settings: Settings) -> tuple[float, ...]:
+    return (float(settings.security.event_retention_days * 86400),)
+
+
 KINDS = (
     Kind(
         name="sessions",
@@ -133,6 +139,23 @@ KINDS = (
         table="password_reset_tokens",
         key="token_hash",
         condition="expires_at < now()",
+    ),
+    Kind(
+        name="email_tokens",
+        singular="email token",
+        plural="email tokens",
+        table="email_tokens",
+        key="token_hash",
+        condition="expires_at < now()",
+    ),
+    Kind(
+        name="security_events",
+        singular="security event",
+        plural="security events",
+        table="security_events",
+        key="event_id",
+        condition="at < now() - make_interval(secs => $2)",
+        ages=_event_retention,
     ),
     Kind(
         name="throttle_counters",

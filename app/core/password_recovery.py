@@ -154,12 +154,11 @@ async def reset_password(
         )
     security_events.password_changed(user_id=user_id)
     security_events.sessions_revoked(user_id=user_id, reason="password_reset")
-    if account is not None:
-        mail.queue_email(
-            jobs=jobs,
-            settings=settings,
-            template="password_reset",
-            recipient=account.email,
-            client_ip=client.ip_address,
-            client_user_agent=client.user_agent,
-        )
+    mail.queue_email(
+        jobs=jobs,
+        settings=settings,
+        template="password_reset",
+        recipient=account.email,
+        client_ip=client.ip_address,
+        client_user_agent=client.user_agent,
+    )

@@ -82,30 +82,8 @@ WITH revoked AS (
 SELECT r.user_id, u.email FROM revoked AS r JOIN users AS u ON u.user_id = r.user_id
 """
 
-# Logout: the live token or any spent one names the session. The revocation
-# records `session.revoked` in the same statement.
-_REVOKE_BY_REFRESH_TOKEN = """
-WITH revoked AS (
-    UPDATE user_sessions SET revoked_at = now()
-    WHERE session_id = $1 AND generation >= $2 AND revoked_at IS NULL
-    RETURNING user_id
-)
-INSERT INTO security_events (user_id, type, ip_address, user_agent, session_id)
-SELECT user_id, 'session.revoked', $3, $4, $1 FROM revoked
-"""
-
 _REVOKE_ALL = """
 UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
-"""
-
-# Logout-all: one `session.revoked` per session it ends, in the same statement.
-_REVOKE_ALL_RECORDED = """
-WITH revoked AS (
-    UPDATE user_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
-    RETURNING session_id
-)
-INSERT INTO security_events (user_id, type, ip_address, user_agent, session_id)
-SELECT $1, 'session.revoked', $2, $3, session_id FROM revoked
 """
 
 _REVOKE_OTHERS = """
@@ -239,24 +217,9 @@ async def revoke_if_replayed(
     return None if row is None else Replay(row["user_id"], row["email"])
 
 
-async def revoke_by_refresh_token(
-    *, db: Queryable, session_id: uuid.UUID, generation: int, client: Client
-) -> None:
-    await db.execute(
-        _REVOKE_BY_REFRESH_TOKEN, session_id, generation, client.ip_address, client.user_agent
-    )
-
-
 async def revoke_all_sessions(*, db: Queryable, user_id: uuid.UUID) -> None:
     """End every session of the user, as a consequence of another change (no event each)."""
     await db.execute(_REVOKE_ALL, user_id)
-
-
-async def revoke_all_sessions_recorded(
-    *, db: Queryable, user_id: uuid.UUID, client: Client
-) -> None:
-    """Logout-all: end every session, recording one `session.revoked` for each."""
-    await db.execute(_REVOKE_ALL_RECORDED, user_id, client.ip_address, client.user_agent)
 
 
 async def revoke_other_sessions(

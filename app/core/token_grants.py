@@ -15,6 +15,7 @@ import asyncpg
 from app.core import (
     account_events,
     accounts,
+    devices,
     mail,
     messages,
     mfa_attempts,
@@ -208,7 +209,7 @@ async def logout(*, services: Services, client: Client, refresh_token: str) -> N
     """Revoke the session of this refresh token (spent or not); unknown tokens are no error."""
     claims = services.refresh_tokens.read(refresh_token)
     if claims is not None:
-        await sessions.revoke_by_refresh_token(
+        await devices.revoke_by_refresh_token(
             db=services.database,
             session_id=claims.session_id,
             generation=claims.generation,
@@ -218,7 +219,7 @@ async def logout(*, services: Services, client: Client, refresh_token: str) -> N
 
 async def logout_all(*, services: Services, client: Client, session: sessions.SessionUser) -> None:
     """Revoke every session of the signed-in user, this one included."""
-    await sessions.revoke_all_sessions_recorded(
+    await devices.revoke_all_sessions_recorded(
         db=services.database, user_id=session.user_id, client=client
     )
     security_events.sessions_revoked(user_id=session.user_id, reason="logout_all")

@@ -235,6 +235,46 @@ class Api:
         refreshed = await self.refresh()
         return (me.status_code, refreshed.status_code) == (401, 400)
 
+    # Email verification and change, sessions, security events (API.md v2)
+
+    async def verify_email(self, token: str) -> httpx.Response:
+        return await self.request("POST", "verify_email", json={"token": token})
+
+    async def resend_verification(self) -> httpx.Response:
+        return await self.request("POST", "resend_verification_email")
+
+    async def change_email(
+        self, new_email: str, *, current_password: str | None = None
+    ) -> httpx.Response:
+        current = self.password if current_password is None else current_password
+        body = {"new_email": new_email, "current_password": current}
+        return await self.request("POST", "change_email", json=body)
+
+    async def confirm_email(self, token: str) -> httpx.Response:
+        response = await self.request("POST", "confirm_email", json={"token": token})
+        if response.status_code == 200 and self._email is not None:
+            self._email = response.json()["email"]
+        return response
+
+    async def sessions(self) -> httpx.Response:
+        return await self.request("GET", "list_sessions")
+
+    async def revoke_session(self, session_id: str) -> httpx.Response:
+        return await self.request("DELETE", self.url("revoke_session", session_id=session_id))
+
+    async def security_events(self, **params: Any) -> httpx.Response:
+        return await self.request("GET", "list_my_security_events", params=params)
+
+    async def event_types(self) -> list[str]:
+        """The types of the account's security events, oldest first."""
+        response = await self.security_events(limit=100)
+        assert response.status_code == 200, response.text
+        return [event["type"] for event in reversed(response.json()["items"])]
+
+    async def user_security_events(self, user_id: str, **params: Any) -> httpx.Response:
+        path = self.url("list_user_security_events", user_id=user_id)
+        return await self.request("GET", path, params=params)
+
     # /users (superusers)
 
     async def list_users(self, **params: Any) -> httpx.Response:

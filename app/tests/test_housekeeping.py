@@ -24,16 +24,16 @@ REVOKED_WAIT = Security().refresh_reuse_grace_secs + MARGIN_SECS
 ENDED_WAIT = Security().access_token_expire_secs + MARGIN_SECS
 LATER = 3600.0
 NOTHING = (
-    "Purged: 0 sessions, 0 recovery tokens, 0 throttle counters,"
-    " 0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges."
+    "Purged: 0 sessions, 0 recovery tokens, 0 email tokens, 0 security events,"
+    " 0 throttle counters, 0 pending TOTP secrets, 0 MFA login attempts,"
+    " 0 passkey challenges."
 )
 
 
 def purged_counters(counters: str) -> str:
-    return (
-        f"Purged: 0 sessions, 0 recovery tokens, {counters},"
-        " 0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges."
-    )
+    kinds = "0 sessions, 0 recovery tokens, 0 email tokens, 0 security events"
+    mfa = "0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges"
+    return f"Purged: {kinds}, {counters}, {mfa}."
 
 
 @pytest.fixture(autouse=True)
@@ -131,8 +131,9 @@ async def test_prints_one_line_with_the_count_of_each_kind(
     output = await run_purge(database_url)
 
     assert output == (
-        "Purged: 2 sessions, 1 recovery token, 1 throttle counter,"
-        " 0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges."
+        "Purged: 2 sessions, 1 recovery token, 0 email tokens, 0 security events,"
+        " 1 throttle counter, 0 pending TOTP secrets, 0 MFA login attempts,"
+        " 0 passkey challenges."
     )
     assert await run_purge(database_url) == NOTHING
 
@@ -182,8 +183,9 @@ async def test_a_purged_session_is_refused_as_its_revocation_was(
     output = await run_purge(database_url)
 
     assert output == (
-        "Purged: 1 session, 0 recovery tokens, 0 throttle counters,"
-        " 0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges."
+        "Purged: 1 session, 0 recovery tokens, 0 email tokens, 0 security events,"
+        " 0 throttle counters, 0 pending TOTP secrets, 0 MFA login attempts,"
+        " 0 passkey challenges."
     )
     assert await count(db, "user_sessions") == 0
     assert await user.session_revoked()
