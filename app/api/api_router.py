@@ -3,7 +3,16 @@
 from fastapi import APIRouter
 
 from app.api.common_responses import BODY_TOO_LARGE, HOST_REJECTED, SERVICE_ERRORS
-from app.api.endpoints import admin, auth, health, metrics, password_recovery, users
+from app.api.endpoints import (
+    admin,
+    auth,
+    health,
+    metrics,
+    password_recovery,
+    token_introspection,
+    users,
+    well_known,
+)
 
 api_router = APIRouter()
 # Starlette matches routes in order, one by one: `users` goes first because
@@ -13,5 +22,7 @@ api_router.include_router(users.router, responses=SERVICE_ERRORS)
 api_router.include_router(admin.router, responses=SERVICE_ERRORS)
 api_router.include_router(auth.router, responses=SERVICE_ERRORS)
 api_router.include_router(password_recovery.router, responses=SERVICE_ERRORS)
+api_router.include_router(token_introspection.router, responses=SERVICE_ERRORS)
+api_router.include_router(well_known.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})
 api_router.include_router(health.router, responses=BODY_TOO_LARGE)
 api_router.include_router(metrics.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})
