@@ -5,7 +5,10 @@ import hashlib
 from functools import cache
 from typing import Any
 
+import httpx
+
 from app.core.security.signing_keys import generate_private_key_pem
+from app.tests.api_client import Api
 
 ALGORITHMS = ("EdDSA", "ES256", "RS256")
 INTROSPECTION_CLIENT = "resource-server"
@@ -41,3 +44,17 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
 
 
 CLIENT_AUTH = basic(INTROSPECTION_CLIENT, INTROSPECTION_SECRET)
+
+
+async def introspect(
+    api: Api, token: str | None, *, auth: dict[str, str] | None = None, **form: str
+) -> httpx.Response:
+    """POST /auth/introspect as the configured client (or with `auth`)."""
+    fields = form if token is None else {"token": token, **form}
+    headers = CLIENT_AUTH if auth is None else auth
+    return await api.request("POST", "introspect_token", data=fields, headers=headers)
+
+
+async def revoke(api: Api, token: str | None, **form: str) -> httpx.Response:
+    fields = form if token is None else {"token": token, **form}
+    return await api.request("POST", "revoke_token", data=fields, headers={"Authorization": ""})
