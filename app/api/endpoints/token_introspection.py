@@ -2,15 +2,16 @@
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from app.api.common_responses import OAUTH2_ERRORS, THROTTLED, Responses
 from app.api.deps import ClientDep, ServicesDep
-from app.api.endpoints.auth import TokenForm
+from app.api.endpoints.auth import TokenForm, read_token_form
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
 from app.api.refresh_cookie import clear_refresh_cookie, cookie_mode, token_or_cookie
 from app.core import messages, token_introspection
@@ -84,16 +85,31 @@ async def introspect_token(
     return JSONResponse(answer, headers=NO_STORE)
 
 
+async def read_revocation_form(request: Request) -> dict[str, str]:
+    """The form; a request without a body has an empty one (cookie mode needs none)."""
+    try:
+        body = await request.body()
+    except ClientDisconnect as error:
+        raise OAuth2RequestError("invalid_request", messages.MALFORMED_TOKEN_REQUEST) from error
+    if not body:
+        return {}
+    return await read_token_form(request)
+
+
 @router.post("/revoke", openapi_extra=TOKEN_FORM_OPENAPI, responses=OAUTH2_ERRORS)
-async def revoke_token(form: TokenForm, request: Request, services: ServicesDep) -> Response:
+async def revoke_token(
+    form: Annotated[dict[str, str], Depends(read_revocation_form)],
+    request: Request,
+    services: ServicesDep,
+) -> Response:
     """End the session of a refresh or access token (RFC 7009); 200 for any token.
 
     In cookie mode the token may come from the cookie, which is cleared.
     """
-    token = token_or_cookie(request, form.get("token"))
+    token = token_or_cookie(request, form.get("token") or None)
     if token is None and not cookie_mode(request):
         raise OAuth2RequestError("invalid_request", messages.INTROSPECTION_TOKEN_REQUIRED)
-    if token:
+    if token is not None:
         await token_introspection.revoke(services=services, token=token)
     response = Response(status_code=200, headers=NO_STORE)
     if cookie_mode(request):
