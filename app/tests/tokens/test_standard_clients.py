@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 
 @asynccontextmanager
 async def oauth_client(api: Api, **settings: Any) -> AsyncIterator[AsyncOAuth2Client]:
-    transport = httpx.ASGITransport(app=with_lifespan_state(api.app))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=with_lifespan_state(api.app))
     async with AsyncOAuth2Client(
         transport=transport, base_url="http://localhost", **settings
     ) as client:
