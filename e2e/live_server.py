@@ -76,7 +76,7 @@ def fresh_database() -> Iterator[URL]:
         _run(_execute_on_server(server_url=server_url, statement=drop))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     # The port could be taken between here and uvicorn's bind; on a test
     # machine that race is rare enough, and the start would fail loudly.
     with socket.socket() as probe:
@@ -109,9 +109,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(*, database_url: URL) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and a free port; yields its base URL."""
-    port = _free_port()
+def live_server(*, database_url: URL, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and a free port; yields its base URL.
+
+    `settings`: more environment variables for the server (`{"SECURITY__...": ...}`).
+    """
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
         env = {
@@ -125,6 +128,7 @@ def live_server(*, database_url: URL) -> Iterator[str]:
             # The fuzzer and its auth hook send thousands of logins and
             # registrations from one address; the throttle must not stop them.
             "THROTTLE__REQUESTS_PER_ADDRESS": "1000000",
+            **(settings or {}),
         }
         command = [sys.executable, "-m", "uvicorn", "app.main:app"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
