@@ -14,9 +14,11 @@ limit, and every failure, on whichever replica, counts and learns the verdict.
 import hashlib
 import hmac
 import logging
+import math
 import time
 
 from app.core import messages
+from app.core.client_address import throttle_bucket
 from app.core.errors import InvalidClientError, TooManyAttemptsError
 from app.core.throttle import Throttle
 
@@ -37,18 +39,18 @@ class IntrospectionClients:
     def __init__(self, *, clients: dict[str, str], throttle: Throttle) -> None:
         self._clients = clients
         self._throttle = throttle
-        # Client address -> monotonic time until which it is refused.
+        # Throttle bucket of a client address -> monotonic time until which it is
+        # refused. Only addresses past the limit get in, and leave once it expires.
         self._blocked: dict[str, float] = {}
 
     def _blocked_for(self, address: str) -> int:
-        until = self._blocked.get(address)
-        if until is None:
-            return 0
-        remaining = until - time.monotonic()
-        if remaining <= 0:
-            del self._blocked[address]
-            return 0
-        return max(int(remaining), 1)
+        remaining = self._blocked.get(throttle_bucket(address), 0.0) - time.monotonic()
+        return max(math.ceil(remaining), 0)
+
+    def _block(self, address: str, secs: int) -> None:
+        now = time.monotonic()
+        self._blocked = {bucket: until for bucket, until in self._blocked.items() if until > now}
+        self._blocked[throttle_bucket(address)] = now + secs
 
     async def authenticate(self, *, address: str, client_id: str | None, secret: str) -> str:
         """The client id when `secret` is its secret; InvalidClientError or TooManyAttemptsError."""
@@ -67,6 +69,6 @@ class IntrospectionClients:
         try:
             await self._throttle.attempt(THROTTLE_ACTION, client=address)
         except TooManyAttemptsError as error:
-            self._blocked[address] = time.monotonic() + error.retry_after_secs
+            self._block(address, error.retry_after_secs)
             raise
         raise InvalidClientError(messages.INVALID_CLIENT)

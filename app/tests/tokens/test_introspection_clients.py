@@ -1,5 +1,6 @@
 """Who may introspect: the configured clients, by HTTP Basic; failures are throttled."""
 
+import asyncio
 import base64
 from collections.abc import Callable
 
@@ -94,3 +95,18 @@ def test_clients_must_be_configured_by_sha256_hash(
 ) -> None:
     with pytest.raises(ValidationError, match=r"introspection\.clients"):
         make_settings(introspection={"clients": {"svc": stored}})
+
+
+async def test_the_right_secret_works_again_once_the_window_has_passed(
+    make_api: ApiFactory,
+) -> None:
+    throttle = {"requests_per_address": 1, "address_window_secs": 1}
+    async with make_api(introspection=INTROSPECTION, throttle=throttle) as api:
+        user = await api.new_user()
+        token = user.tokens["access_token"]
+        wrong = basic(INTROSPECTION_CLIENT, "guess")
+        assert (await introspect(api, token, auth=wrong)).status_code == 401
+        assert (await introspect(api, token, auth=wrong)).status_code == 429
+        assert (await introspect(api, token)).status_code == 429
+        await asyncio.sleep(1.2)
+        assert (await introspect(api, token)).json()["active"] is True
