@@ -165,3 +165,24 @@ async def test_a_json_body_gets_400_invalid_request(service: Api) -> None:
         "POST", "introspect_token", json={"token": "x"}, headers=CLIENT_AUTH_HEADERS
     )
     assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=b", b"--b--"),
+        ("text/plain", b"token=x"),
+        ("application/x-www-form-urlencoded", "token=\u00e9".encode()),
+        ("application/x-www-form-urlencoded", b"token=%FF"),
+        ("application/x-www-form-urlencoded", b"token"),
+        ("application/x-www-form-urlencoded", b"token=a&token=b"),
+        ("application/x-www-form-urlencoded", b"&".join(b"f%d=1" % i for i in range(21))),
+    ],
+)
+@pytest.mark.parametrize("route", ["introspect_token", "revoke_token"])
+async def test_a_malformed_form_gets_400_invalid_request(
+    service: Api, route: str, content_type: str, body: bytes
+) -> None:
+    headers = {**CLIENT_AUTH_HEADERS, "Content-Type": content_type}
+    response = await service.request("POST", route, content=body, headers=headers)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
