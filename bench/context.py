@@ -88,6 +88,12 @@ class Bench:
         )
         return scenario
 
+    async def open_sessions(self, signer: AccessTokens) -> list[str]:
+        """A new session per connection of a load, each with an access token of `signer`."""
+        return await open_access_sessions(
+            pool=self.pool, users=self.users, count=self.config.concurrency, access_tokens=signer
+        )
+
     async def refresh_tokens(self) -> list[str]:
         # Spares beyond one per connection: a failed request drops its chain.
         count = self.config.concurrency * 2

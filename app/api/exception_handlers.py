@@ -13,6 +13,7 @@ from app.core.errors import (
     BusyError,
     ConflictError,
     ForbiddenError,
+    InvalidClientError,
     InvalidGrantError,
     InvalidInputError,
     MfaRequiredError,
@@ -82,6 +83,14 @@ def add_exception_handlers(app: FastAPI) -> None:
             return oauth2_error_response("invalid_grant", exc.detail)
         if isinstance(exc, MfaRequiredError):
             return mfa_required_response(exc)
+        if isinstance(exc, InvalidClientError):
+            # RFC 6749 section 5.2: a client that authenticated with Basic gets 401 and
+            # a challenge for it.
+            return JSONResponse(
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                content={"detail": exc.detail, "error": "invalid_client"},
+                headers={**NO_STORE, "WWW-Authenticate": "Basic"},
+            )
         if isinstance(exc, TooManyAttemptsError | BusyError):
             return JSONResponse(
                 status_code=STATUS_OF[type(exc)],

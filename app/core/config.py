@@ -7,7 +7,7 @@ lists every setting with its default.
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
@@ -16,6 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # An HMAC key at least as long as the hash's output (RFC 7518 section 3.2).
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+# With these the secret only keys refresh tokens and cursors (HMAC-SHA256).
+ASYMMETRIC_ALGORITHMS = ("EdDSA", "ES256", "RS256")
+MIN_REFRESH_SECRET_BYTES = 32
+# An introspection client's secret, stored as its SHA-256 (see `Introspection`).
+SECRET_HASH_PATTERN = r"^sha256:[0-9a-f]{64}$"
 MIN_METRICS_TOKEN_BYTES = 32
 MIN_DATA_KEY_BYTES = 32
 # Where `make run` serves: always a passkey origin unless WEBAUTHN__ORIGINS says otherwise.
@@ -48,7 +53,12 @@ class Security(BaseModel):
     # Unset outside production: a random secret is generated once and kept in
     # `data_dir`, so that tokens survive restarts of a local server.
     jwt_secret_key: SecretStr | None = None
-    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "EdDSA", "ES256", "RS256"] = "HS256"
+    # EdDSA, ES256, RS256: PEM private keys, the first signs, all verify (rotation,
+    # see the README); in the environment, or in files (mounted secrets), not both.
+    # Unset outside production: one is generated under `data_dir`.
+    jwt_signing_keys: list[SecretStr] = []
+    jwt_signing_key_files: list[Path] = []
     # `iss` of the access tokens; unset: PUBLIC_URL.
     jwt_issuer: str | None = None
     # The `aud` that tokens must name to be accepted; unset: the issuer.
@@ -94,6 +104,14 @@ class Security(BaseModel):
     # The administration calls need a session signed in with a second
     # factor (amr with "otp" or "hwk").
     require_mfa_for_superusers: bool = False
+
+
+class Introspection(BaseModel):
+    """The clients (other services) that may call POST /auth/introspect (RFC 7662)."""
+
+    # {"<client id>": "sha256:<hex SHA-256 of the secret>"}: secrets are long
+    # random strings, so a plain hash keeps them safe; never the secret itself.
+    clients: dict[str, Annotated[str, Field(pattern=SECRET_HASH_PATTERN)]] = {}
 
 
 class Smtp(BaseModel):
@@ -211,6 +229,7 @@ class Settings(BaseSettings):
     housekeeping: Housekeeping = Field(default_factory=Housekeeping)
     metrics: Metrics = Field(default_factory=Metrics)
     webauthn: Webauthn = Field(default_factory=Webauthn)
+    introspection: Introspection = Field(default_factory=Introspection)
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",
@@ -225,7 +244,7 @@ class Settings(BaseSettings):
             return self
         secret = self.security.jwt_secret_key
         algorithm = self.security.jwt_algorithm
-        min_bytes = MIN_SECRET_BYTES[algorithm]
+        min_bytes = MIN_SECRET_BYTES.get(algorithm, MIN_REFRESH_SECRET_BYTES)
         if secret is None or len(secret.get_secret_value().encode()) < min_bytes:
             raise ValueError(
                 f"SECURITY__JWT_SECRET_KEY must be set to at least {min_bytes} bytes for "
@@ -233,6 +252,26 @@ class Settings(BaseSettings):
             )
         if self.database.url is None:
             raise ValueError("DATABASE__URL must be set when ENVIRONMENT=production")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_ambiguous_signing_keys(self) -> Self:
+        security = self.security
+        keys, files = security.jwt_signing_keys, security.jwt_signing_key_files
+        if keys and files:
+            raise ValueError(
+                "Set SECURITY__JWT_SIGNING_KEYS or SECURITY__JWT_SIGNING_KEY_FILES, not both: "
+                "the first key signs, and two lists leave it unclear which is first"
+            )
+        if (
+            self.environment == "production"
+            and security.jwt_algorithm in ASYMMETRIC_ALGORITHMS
+            and not (keys or files)
+        ):
+            raise ValueError(
+                f"SECURITY__JWT_SIGNING_KEYS or SECURITY__JWT_SIGNING_KEY_FILES must be set for "
+                f"{security.jwt_algorithm} when ENVIRONMENT=production (app keys generate)"
+            )
         return self
 
     @model_validator(mode="after")

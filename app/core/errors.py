@@ -17,6 +17,10 @@ class InvalidGrantError(ServiceError):
     """RFC 6749 `invalid_grant`: wrong credentials or an unusable refresh token."""
 
 
+class InvalidClientError(ServiceError):
+    """RFC 6749 `invalid_client`: a client (another service) failed to authenticate."""
+
+
 class InvalidInputError(ServiceError):
     """The request is well-formed but refused: a wrong current password, a spent token."""
 

@@ -10,6 +10,8 @@ PASSWORD_GRANT_FIELDS_REQUIRED = "username and password are required for grant_t
 REFRESH_GRANT_FIELD_REQUIRED = "refresh_token is required for grant_type=refresh_token"
 REFRESH_TOKEN_REQUIRED = "No refresh token: none in the body, and no refresh_token cookie"
 MALFORMED_TOKEN_REQUEST = "The token request must be an application/x-www-form-urlencoded form"
+INVALID_CLIENT = "Client authentication failed"
+INTROSPECTION_TOKEN_REQUIRED = "token is required"
 INVALID_ACCESS_TOKEN = "Could not validate credentials"
 NOT_AUTHENTICATED = "Not authenticated"
 WRONG_CURRENT_PASSWORD = "Current password is incorrect"

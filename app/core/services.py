@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings
 from app.core.database import Database, resolve_database_url
+from app.core.introspection_clients import IntrospectionClients
 from app.core.migrations import upgrade_database
 from app.core.pagination import CursorSigner
 from app.core.security.common_passwords import common_passwords
@@ -29,6 +30,7 @@ class Services:
     background_jobs: BackgroundJobs
     throttle: Throttle
     data_cipher: DataCipher
+    introspection_clients: IntrospectionClients
 
 
 async def start_services(settings: Settings) -> Services:
@@ -41,6 +43,7 @@ async def start_services(settings: Settings) -> Services:
     common_passwords()  # load the list now rather than in the first request
     database = Database.open(url, settings.database)
     secret = load_jwt_secret(settings)
+    throttle = Throttle(db=database, settings=settings.throttle)
     return Services(
         settings=settings,
         database=database,
@@ -49,8 +52,11 @@ async def start_services(settings: Settings) -> Services:
         password_hashing=PasswordHashing(settings.security),
         cursor_signer=CursorSigner(secret=secret),
         background_jobs=BackgroundJobs(),
-        throttle=Throttle(db=database, settings=settings.throttle),
+        throttle=throttle,
         data_cipher=create_data_cipher(settings),
+        introspection_clients=IntrospectionClients(
+            clients=settings.introspection.clients, throttle=throttle
+        ),
     )
 
 

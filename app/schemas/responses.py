@@ -109,3 +109,39 @@ class SecurityEventListResponse(BaseResponse):
     items: list[SecurityEventResponse]
     # Pass it back as `cursor` for the next page; null on the last page.
     next_cursor: str | None
+
+
+class JwksResponse(BaseModel):
+    """RFC 7517 JWK Set: public keys only (`kty`, `crv`/`x`/`y` or `n`/`e`, `kid`, `alg`, `use`)."""
+
+    keys: list[dict[str, str]]
+
+
+class ServerMetadataResponse(BaseModel):
+    """RFC 8414 authorization server metadata."""
+
+    issuer: str
+    token_endpoint: str
+    jwks_uri: str
+    introspection_endpoint: str
+    revocation_endpoint: str
+    grant_types_supported: list[str]
+    response_types_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    introspection_endpoint_auth_methods_supported: list[str]
+    revocation_endpoint_auth_methods_supported: list[str]
+
+
+class IntrospectionResponse(BaseModel):
+    """RFC 7662: `{"active": false}` alone, or every field for an active token."""
+
+    active: bool
+    token_type: Literal["access_token", "refresh_token"] | None = None
+    sub: str | None = None
+    sid: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    iss: str | None = None
+    aud: str | list[str] | None = None
+    amr: list[str] | None = None
+    email: str | None = None

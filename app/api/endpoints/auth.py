@@ -138,7 +138,7 @@ async def login_access_token(
             services=services, client=client, email=username, password=password
         )
     elif grant_type == "refresh_token":
-        refresh_token = token_or_cookie(request, form.get("refresh_token"))
+        refresh_token = token_or_cookie(request, form.get("refresh_token") or None)
         if not refresh_token:
             raise OAuth2RequestError("invalid_request", messages.REFRESH_GRANT_FIELD_REQUIRED)
         tokens = await token_grants.refresh_grant(

@@ -44,7 +44,7 @@ class Browser:
         for header in set_cookies(response):
             morsel = SimpleCookie(header)["refresh_token"]
             self.cookie = morsel.value if morsel["max-age"] != "0" else None
-        if response.status_code == 200:
+        if response.status_code == 200 and response.content:
             self.access_token = response.json()["access_token"]
         return response
 
