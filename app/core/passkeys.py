@@ -62,7 +62,7 @@ async def user_handle(*, db: Queryable, user_id: uuid.UUID) -> bytes:
 
 
 async def registration_options(
-    *, services: Services, session: sessions.SessionUser
+    *, services: Services, client: Client, session: sessions.SessionUser
 ) -> dict[str, Any]:
     """`PublicKeyCredentialCreationOptionsJSON` for a new passkey of the user.
 
@@ -70,6 +70,7 @@ async def registration_options(
     excluded, so an authenticator does not register twice.
     """
     db, settings = services.database, services.settings.webauthn
+    await services.throttle.attempt("passkey", client=client.address)
     handle = await user_handle(db=db, user_id=session.user_id)
     existing = await db.fetch(_CREDENTIAL_IDS, session.user_id)
     challenge = await webauthn_ceremony.new_challenge(
@@ -110,6 +111,7 @@ async def register(
     Records `passkey.added` with it, and sends the account a notice.
     """
     db, settings = services.database, services.settings
+    await services.throttle.attempt("passkey", client=client.address)
     try:
         challenge = await webauthn_ceremony.claim_challenge(
             db=db, credential=credential, purpose="registration", user_id=session.user_id

@@ -14,16 +14,18 @@ from app.schemas.responses import PasskeyResponse
 router = APIRouter(tags=["passkeys"])
 
 
-@router.post("/users/me/passkeys/registration-options", responses=UNAUTHORIZED)
-async def passkey_registration_options(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+@router.post("/users/me/passkeys/registration-options", responses={**UNAUTHORIZED, **THROTTLED})
+async def passkey_registration_options(
+    user: CurrentUser, services: ServicesDep, client: ClientDep
+) -> dict[str, Any]:
     """WebAuthn `PublicKeyCredentialCreationOptionsJSON` for `navigator.credentials.create()`."""
-    return await passkeys.registration_options(services=services, session=user)
+    return await passkeys.registration_options(services=services, client=client, session=user)
 
 
 @router.post(
     "/users/me/passkeys",
     status_code=status.HTTP_201_CREATED,
-    responses={**UNAUTHORIZED, **error(400, messages.PASSKEY_NOT_VERIFIED)},
+    responses={**UNAUTHORIZED, **THROTTLED, **error(400, messages.PASSKEY_NOT_VERIFIED)},
 )
 async def add_passkey(
     body: PasskeyCreateRequest, user: CurrentUser, services: ServicesDep, client: ClientDep

@@ -155,3 +155,13 @@ async def test_only_the_configured_origins_may_register(make_api: ApiFactory) ->
         configured = Authenticator(origin="https://accounts.example.com")
         credential = configured.create(await registration_options(user))
         assert (await add_passkey(user, credential)).status_code == 201
+
+
+async def test_registration_counts_against_the_address(make_api: ApiFactory) -> None:
+    async with make_api(throttle={"requests_per_address": 2}) as api:
+        user = await api.new_user()
+        options = await registration_options(user)
+        credential = Authenticator().create(options)
+        assert (await add_passkey(user, credential)).status_code == 201
+        throttled = await user.request("POST", "passkey_registration_options")
+        assert throttled.status_code == 429
