@@ -32,7 +32,7 @@ install: .venv/.installed ## Install uv (if missing) and the locked dependencies
 run: install ## Serve the API on HOST:PORT (127.0.0.1:8000), migrations applied (embedded PostgreSQL unless DATABASE__URL is set)
 	$(RUN) app serve --host $(HOST) --port $(PORT)
 
-serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY, METRICS__BEARER_TOKEN)
+serve-prod: install ## Serve with WORKERS (2) worker processes, no reload (configure ENVIRONMENT=production, DATABASE__URL, SECURITY__JWT_SECRET_KEY, SECURITY__DATA_ENCRYPTION_KEY, METRICS__BEARER_TOKEN)
 	$(RUN) app serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 migrate: install ## Apply the migrations

@@ -14,18 +14,21 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.core import housekeeping
-from app.core.config import Settings, get_settings
+from app.core.config import ASYMMETRIC_ALGORITHMS, Settings, get_settings
 from app.core.database import Database, resolve_database_url
 from app.core.logging_setup import configure_logging, logging_config
 from app.core.metrics import MULTIPROC_DIR_VARIABLE
 from app.core.migrations import upgrade_database
 from app.core.security.password import PasswordHashing
+from app.core.security.signing_keys import generate_private_key_pem, public_key_pem
 from app.core.superusers import make_superuser
 from app.schemas.requests import UserCreateRequest
 
 SUPERUSER_PASSWORD_ENV = "SUPERUSER_PASSWORD"
 
 cli = typer.Typer(help="Operate the FastAPI auth backend.", no_args_is_help=True)
+keys = typer.Typer(help="Keys that sign access tokens.", no_args_is_help=True)
+cli.add_typer(keys, name="keys")
 
 
 @cli.command()
@@ -190,6 +193,20 @@ def purge() -> None:
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         raise _fail(f"cannot purge the database: {error}") from error
     typer.echo(purged.summary())
+
+
+@keys.command("generate")
+def generate_key(
+    algorithm: Annotated[
+        str, typer.Option(help=f"One of {', '.join(ASYMMETRIC_ALGORITHMS)}.")
+    ] = "EdDSA",
+) -> None:
+    """Print a new PEM key pair: the private key (for SECURITY__JWT_SIGNING_KEYS or a key
+    file; keep it secret), then its public key (for anyone)."""
+    if algorithm not in ASYMMETRIC_ALGORITHMS:
+        raise _fail(f"--algorithm must be one of {', '.join(ASYMMETRIC_ALGORITHMS)}")
+    private_pem = generate_private_key_pem(algorithm)
+    typer.echo(private_pem + public_key_pem(private_pem), nl=False)
 
 
 def main() -> None:

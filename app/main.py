@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 
 from app.api.api_router import api_router
 from app.api.deps import SERVICES_KEY
-from app.api.endpoints import pages
+from app.api.endpoints import account_page, pages
 from app.api.exception_handlers import add_exception_handlers
 from app.api.middleware import (
     BodyLimitMiddleware,
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     if settings.pages.enabled:
         app.include_router(pages.router)
+        app.include_router(account_page.router)
     add_exception_handlers(app)
     return app
 

@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -65,6 +67,11 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # The TOTP time step of the account's last accepted code: that step and
+    # earlier ones are refused, across re-enrolments too (see mfa.py).
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # The WebAuthn user handle of the account's passkeys: random, never the email.
+    webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     # Set by a verification link, a password reset, or the command line.
     email_verified: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Kept by the second-factor feature: true while a second factor is on.
@@ -192,3 +199,78 @@ class ThrottleCounter(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class TotpFactor(Base):
+    """A TOTP secret, encrypted (AES-GCM, bound to its user): pending until confirmed.
+
+    One row per user: a pending row expires and is purged; a confirmed row
+    is the second factor, until it is disabled (its row deleted).
+    """
+
+    __tablename__ = "totp_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A pending secret's end; null once confirmed.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(Base):
+    """A recovery code, stored only as SHA-256 of its user and normalised text; spent by delete."""
+
+    __tablename__ = "recovery_codes"
+
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+
+
+class MfaLoginAttempt(Base):
+    """A password login waiting for its second factor: the `mfa_token`, stored as a hash."""
+
+    __tablename__ = "mfa_login_attempts"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Codes tried with it, counted before each check; at the limit it is dead.
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+
+
+class Passkey(Base):
+    """A WebAuthn credential of a user: its id, COSE public key and signature counter."""
+
+    __tablename__ = "passkeys"
+
+    passkey_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebauthnChallenge(Base):
+    """A WebAuthn challenge (as a hash), single use: registration ones name their user."""
+
+    __tablename__ = "webauthn_challenges"
+
+    challenge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    # "registration" or "authentication".
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.user_id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -42,10 +42,10 @@ def _number(name: str, default: float) -> float:
     return float(value) if value else default
 
 
-SCENARIOS = ("core", "two-workers", "storage", "data-size")
-# `make bench`: about four minutes. The data-size scenario seeds a million
+SCENARIOS = ("core", "two-workers", "storage", "data-size", "tokens")
+# `make bench`: about six minutes. The data-size scenario seeds a million
 # users first, which takes minutes of its own: `make bench-data-size`.
-DEFAULT_SCENARIOS = ("core", "two-workers", "storage")
+DEFAULT_SCENARIOS = ("core", "two-workers", "storage", "tokens")
 
 
 def _scenarios() -> tuple[str, ...]:

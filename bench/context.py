@@ -88,6 +88,12 @@ class Bench:
         )
         return scenario
 
+    async def open_sessions(self, signer: AccessTokens) -> list[str]:
+        """A new session per connection of a load, each with an access token of `signer`."""
+        return await open_access_sessions(
+            pool=self.pool, users=self.users, count=self.config.concurrency, access_tokens=signer
+        )
+
     async def refresh_tokens(self) -> list[str]:
         # Spares beyond one per connection: a failed request drops its chain.
         count = self.config.concurrency * 2
@@ -102,6 +108,7 @@ class Bench:
             "ENVIRONMENT": "production",
             "DATABASE__URL": url.render_as_string(hide_password=False),
             "SECURITY__JWT_SECRET_KEY": self.secret,
+            "SECURITY__DATA_ENCRYPTION_KEY": secrets.token_hex(32),
             # Production requires an SMTP server for password recovery, and a
             # token for /metrics: the bench uses neither.
             "RECOVERY__ENABLED": "false",

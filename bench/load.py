@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["me", "refresh", "login", "register"]
+Kind = Literal["me", "refresh", "login", "register", "introspect"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,8 @@ class Load:
     concurrency: int
     duration_secs: float
     # Access tokens (me), refresh tokens (refresh, one per connection and
-    # spares), emails (login); a prefix unique to this load (register).
+    # spares), emails (login); a prefix unique to this load (register); the
+    # client's Authorization header, then access tokens (introspect).
     items: tuple[str, ...]
 
 

@@ -102,4 +102,16 @@ def request_source(load: Load) -> RequestSource:
         )
     if load.kind == "refresh":
         return RefreshChain(load.port, load.items)
+    if load.kind == "introspect":
+        authorization, *tokens = load.items
+        headers = {
+            "Authorization": authorization,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        return Cycle(
+            [
+                http_request("POST", "/auth/introspect", load.port, headers, f"token={t}".encode())
+                for t in tokens
+            ]
+        )
     return NewEmails(load.port, load.items[0])

@@ -15,6 +15,7 @@ from bench.load import Load
 from bench.report import Report, ScenarioResult, markdown, write_report
 from bench.server import Server, start_server, stop_server
 from bench.storage import storage
+from bench.tokens import tokens
 from bench.two_workers import two_workers
 from bench.wrk import run_wrk, wrk_path
 
@@ -103,6 +104,7 @@ async def run(config: BenchConfig) -> Report:
             "two-workers": two_workers,
             "storage": storage,
             "data-size": data_size,
+            "tokens": tokens,
         }
         for step in config.scenarios:
             print(f"Running: {step}", flush=True)

@@ -76,7 +76,7 @@ def fresh_database() -> Iterator[URL]:
         _run(_execute_on_server(server_url=server_url, statement=drop))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     # The port could be taken between here and uvicorn's bind; on a test
     # machine that race is rare enough, and the start would fail loudly.
     with socket.socket() as probe:
@@ -109,11 +109,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(*, database_url: URL, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and a free port; yields its base URL, which is
-    also its PUBLIC_URL (the links it mails open its own pages)."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+def live_server(
+    *, database_url: URL, host_name: str = "127.0.0.1", extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and a free port; yields its base URL, which is also its
+    PUBLIC_URL (the links it mails open its own pages) and names the server `host_name`
+    (`localhost` for WebAuthn, which takes no IP address); `extra_env` adds settings
+    (`{"SECURITY__...": ...}`)."""
+    port = free_port()
+    base_url = f"http://{host_name}:{port}"
     with tempfile.TemporaryDirectory(prefix="e2e-data-") as data_dir:
         env = {
             **os.environ,

@@ -9,9 +9,13 @@ from app.api.endpoints import (
     email,
     health,
     metrics,
+    mfa,
+    passkeys,
     password_recovery,
     sessions,
+    token_introspection,
     users,
+    well_known,
 )
 
 api_router = APIRouter()
@@ -19,11 +23,16 @@ api_router = APIRouter()
 # GET /users/me is by far the most called route, and before `admin`, so that
 # /users/me is matched before /users/{user_id}.
 api_router.include_router(users.router, responses=SERVICE_ERRORS)
+# Next the introspection, which other services call for many of their requests.
+api_router.include_router(token_introspection.router, responses=SERVICE_ERRORS)
+api_router.include_router(mfa.router, responses=SERVICE_ERRORS)
+api_router.include_router(passkeys.router, responses=SERVICE_ERRORS)
 api_router.include_router(sessions.router, responses=SERVICE_ERRORS)
 api_router.include_router(email.users_router, responses=SERVICE_ERRORS)
 api_router.include_router(admin.router, responses=SERVICE_ERRORS)
 api_router.include_router(auth.router, responses=SERVICE_ERRORS)
 api_router.include_router(email.auth_router, responses=SERVICE_ERRORS)
 api_router.include_router(password_recovery.router, responses=SERVICE_ERRORS)
+api_router.include_router(well_known.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})
 api_router.include_router(health.router, responses=BODY_TOO_LARGE)
 api_router.include_router(metrics.router, responses={**HOST_REJECTED, **BODY_TOO_LARGE})

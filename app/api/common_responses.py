@@ -8,7 +8,7 @@ clients the truth, and `make fuzz` holds the service to it.
 from typing import Any
 
 from app.core import messages
-from app.schemas.responses import ErrorResponse, OAuth2ErrorResponse
+from app.schemas.responses import ErrorResponse, MfaRequiredResponse, OAuth2ErrorResponse
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -32,7 +32,11 @@ UNAUTHORIZED: Responses = {
 # Administration routes: a signed-in superuser.
 SUPERUSER_ONLY: Responses = {
     **UNAUTHORIZED,
-    403: {"model": ErrorResponse, "description": messages.SUPERUSER_REQUIRED},
+    403: {
+        "model": ErrorResponse,
+        "description": f"{messages.SUPERUSER_REQUIRED}; or, with "
+        f"SECURITY__REQUIRE_MFA_FOR_SUPERUSERS, {messages.SECOND_FACTOR_REQUIRED}",
+    },
 }
 # Every throttled route.
 THROTTLED: Responses = {
@@ -56,3 +60,9 @@ OAUTH2_ERRORS: Responses = {
 def error(status_code: int, description: str) -> Responses:
     """One more documented error of a route."""
     return {status_code: {"model": ErrorResponse, "description": description}}
+
+
+# The password grant for an account with a second factor.
+MFA_REQUIRED: Responses = {
+    403: {"model": MfaRequiredResponse, "description": messages.MFA_REQUIRED},
+}

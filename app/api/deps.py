@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from app.core import messages, sessions
+from app.core import messages, second_factor, sessions
 from app.core.client_address import Client, client_address, user_agent_of
 from app.core.security.jwt import InvalidAccessTokenError
 from app.core.services import Services
@@ -84,10 +84,16 @@ async def get_current_user(
 CurrentUser = Annotated[sessions.SessionUser, Depends(get_current_user)]
 
 
-async def get_current_superuser(user: CurrentUser) -> sessions.SessionUser:
+async def get_current_superuser(user: CurrentUser, request: Request) -> sessions.SessionUser:
+    """A superuser; with SECURITY__REQUIRE_MFA_FOR_SUPERUSERS, signed in with a second factor."""
     if not user.is_superuser:
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN, detail=messages.SUPERUSER_REQUIRED
+        )
+    settings = services_of(request).settings.security
+    if settings.require_mfa_for_superusers and not second_factor.proves_second_factor(user.amr):
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN, detail=messages.SECOND_FACTOR_REQUIRED
         )
     return user
 

@@ -13,12 +13,15 @@ from app.core.errors import (
     BusyError,
     ConflictError,
     ForbiddenError,
+    InvalidClientError,
     InvalidGrantError,
     InvalidInputError,
+    MfaRequiredError,
     NotFoundError,
     ServiceError,
     TooManyAttemptsError,
 )
+from app.schemas.responses import MfaRequiredResponse
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,13 @@ def oauth2_error_response(error: str, detail: str) -> JSONResponse:
     )
 
 
+def mfa_required_response(exc: MfaRequiredError) -> JSONResponse:
+    body = MfaRequiredResponse(detail=exc.detail, mfa_token=exc.mfa_token)
+    return JSONResponse(
+        status_code=status.HTTP_403_FORBIDDEN, content=body.model_dump(), headers=NO_STORE
+    )
+
+
 def database_unavailable_response() -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -71,6 +81,16 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
         if isinstance(exc, InvalidGrantError):
             return oauth2_error_response("invalid_grant", exc.detail)
+        if isinstance(exc, MfaRequiredError):
+            return mfa_required_response(exc)
+        if isinstance(exc, InvalidClientError):
+            # RFC 6749 section 5.2: a client that authenticated with Basic gets 401 and
+            # a challenge for it.
+            return JSONResponse(
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                content={"detail": exc.detail, "error": "invalid_client"},
+                headers={**NO_STORE, "WWW-Authenticate": "Basic"},
+            )
         if isinstance(exc, TooManyAttemptsError | BusyError):
             return JSONResponse(
                 status_code=STATUS_OF[type(exc)],

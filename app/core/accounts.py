@@ -24,8 +24,10 @@ from app.core.security.password import PasswordHashing
 from app.core.throttle import Throttle
 from app.models import MAX_EMAIL_LENGTH, User
 
+# `mfa_enabled` rides on the same indexed lookup: a login without a second
+# factor costs no extra round trip.
 _CREDENTIALS_BY_EMAIL = """
-SELECT user_id, email, password_hash, is_active, email_verified FROM users
+SELECT user_id, email, password_hash, is_active, email_verified, mfa_enabled FROM users
 WHERE email_canonical = $1
 """
 _PASSWORD_HASH_BY_ID = "SELECT password_hash FROM users WHERE user_id = $1"
@@ -42,6 +44,7 @@ class Credentials:
     password_hash: str
     is_active: bool
     email_verified: bool
+    mfa_enabled: bool
 
 
 def is_storable_text(value: str, max_length: int) -> bool:

@@ -7,7 +7,8 @@ lists every setting with its default.
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # An HMAC key at least as long as the hash's output (RFC 7518 section 3.2).
 MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+# With these the secret only keys refresh tokens and cursors (HMAC-SHA256).
+ASYMMETRIC_ALGORITHMS = ("EdDSA", "ES256", "RS256")
+MIN_REFRESH_SECRET_BYTES = 32
+# An introspection client's secret, stored as its SHA-256 (see `Introspection`).
+SECRET_HASH_PATTERN = r"^sha256:[0-9a-f]{64}$"
 MIN_METRICS_TOKEN_BYTES = 32
+MIN_DATA_KEY_BYTES = 32
+# Where `make run` serves: always a passkey origin unless WEBAUTHN__ORIGINS says otherwise.
+LOCAL_ORIGIN = "http://localhost:8000"
 # What the documented example values carry (deploy/kubernetes/base/secret.example.yaml),
 # and the usual placeholders: a deployment that copied one refuses to start.
 EXAMPLE_VALUE_MARKS = ("example-only", "change-me", "changeme", "changethis")
@@ -44,7 +53,12 @@ class Security(BaseModel):
     # Unset outside production: a random secret is generated once and kept in
     # `data_dir`, so that tokens survive restarts of a local server.
     jwt_secret_key: SecretStr | None = None
-    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "EdDSA", "ES256", "RS256"] = "HS256"
+    # EdDSA, ES256, RS256: PEM private keys, the first signs, all verify (rotation,
+    # see the README); in the environment, or in files (mounted secrets), not both.
+    # Unset outside production: one is generated under `data_dir`.
+    jwt_signing_keys: list[SecretStr] = []
+    jwt_signing_key_files: list[Path] = []
     # `iss` of the access tokens; unset: PUBLIC_URL.
     jwt_issuer: str | None = None
     # The `aud` that tokens must name to be accepted; unset: the issuer.
@@ -82,6 +96,22 @@ class Security(BaseModel):
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; the
     # client address of a request from anywhere else is its socket's peer.
     trusted_proxies: list[IPvAnyNetwork] = []
+    # Encrypts data kept at rest (TOTP secrets): any string of at least 32
+    # bytes (openssl rand -hex 32). Unset outside production: derived from
+    # the JWT secret. Old keys only decrypt, so that a new key can come in.
+    data_encryption_key: SecretStr | None = None
+    data_encryption_old_keys: list[SecretStr] = []
+    # The administration calls need a session signed in with a second
+    # factor (amr with "otp" or "hwk").
+    require_mfa_for_superusers: bool = False
+
+
+class Introspection(BaseModel):
+    """The clients (other services) that may call POST /auth/introspect (RFC 7662)."""
+
+    # {"<client id>": "sha256:<hex SHA-256 of the secret>"}: secrets are long
+    # random strings, so a plain hash keeps them safe; never the secret itself.
+    clients: dict[str, Annotated[str, Field(pattern=SECRET_HASH_PATTERN)]] = {}
 
 
 class Smtp(BaseModel):
@@ -136,6 +166,21 @@ class Throttle(BaseModel):
     # Attempts from one client address (an IPv6 /64 counts as one address).
     requests_per_address: int = Field(default=30, ge=1)
     address_window_secs: int = Field(default=60, ge=1)
+    # Second-factor codes (TOTP or recovery) checked for one account, per
+    # `account_window_secs`, over all its login attempts and calls.
+    mfa_failures_per_account: int = Field(default=20, ge=1)
+
+
+class Webauthn(BaseModel):
+    """Passkeys: the relying party the browser binds each credential to."""
+
+    # The registrable domain the passkeys belong to (the site's host name, or
+    # a parent of it); a credential made for one RP ID never works for another.
+    rp_id: str = "localhost"
+    rp_name: str = "FastAPI auth backend"
+    # Origins (scheme://host[:port]) whose pages may use the passkeys. Unset:
+    # the origin of PUBLIC_URL and http://localhost:8000 (`make run`).
+    origins: list[str] | None = None
 
 
 class Housekeeping(BaseModel):
@@ -183,6 +228,8 @@ class Settings(BaseSettings):
     server: Server = Field(default_factory=Server)
     housekeeping: Housekeeping = Field(default_factory=Housekeeping)
     metrics: Metrics = Field(default_factory=Metrics)
+    webauthn: Webauthn = Field(default_factory=Webauthn)
+    introspection: Introspection = Field(default_factory=Introspection)
 
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env",
@@ -197,7 +244,7 @@ class Settings(BaseSettings):
             return self
         secret = self.security.jwt_secret_key
         algorithm = self.security.jwt_algorithm
-        min_bytes = MIN_SECRET_BYTES[algorithm]
+        min_bytes = MIN_SECRET_BYTES.get(algorithm, MIN_REFRESH_SECRET_BYTES)
         if secret is None or len(secret.get_secret_value().encode()) < min_bytes:
             raise ValueError(
                 f"SECURITY__JWT_SECRET_KEY must be set to at least {min_bytes} bytes for "
@@ -208,6 +255,26 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _refuse_ambiguous_signing_keys(self) -> Self:
+        security = self.security
+        keys, files = security.jwt_signing_keys, security.jwt_signing_key_files
+        if keys and files:
+            raise ValueError(
+                "Set SECURITY__JWT_SIGNING_KEYS or SECURITY__JWT_SIGNING_KEY_FILES, not both: "
+                "the first key signs, and two lists leave it unclear which is first"
+            )
+        if (
+            self.environment == "production"
+            and security.jwt_algorithm in ASYMMETRIC_ALGORITHMS
+            and not (keys or files)
+        ):
+            raise ValueError(
+                f"SECURITY__JWT_SIGNING_KEYS or SECURITY__JWT_SIGNING_KEY_FILES must be set for "
+                f"{security.jwt_algorithm} when ENVIRONMENT=production (app keys generate)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_example_secrets_in_production(self) -> Self:
         if self.environment != "production":
             return self
@@ -215,6 +282,7 @@ class Settings(BaseSettings):
             "SECURITY__JWT_SECRET_KEY": self.security.jwt_secret_key,
             "DATABASE__URL": self.database.url,
             "SMTP__PASSWORD": self.smtp.password,
+            "SECURITY__DATA_ENCRYPTION_KEY": self.security.data_encryption_key,
         }
         for name, value in secrets.items():
             if value is not None and is_example_value(value.get_secret_value()):
@@ -223,6 +291,25 @@ class Settings(BaseSettings):
                     "set a real secret when ENVIRONMENT=production"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _refuse_missing_data_key_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        key = self.security.data_encryption_key
+        if key is None or len(key.get_secret_value().encode()) < MIN_DATA_KEY_BYTES:
+            raise ValueError(
+                f"SECURITY__DATA_ENCRYPTION_KEY must be set to at least {MIN_DATA_KEY_BYTES} "
+                "bytes when ENVIRONMENT=production (openssl rand -hex 32 gives 64)"
+            )
+        return self
+
+    def webauthn_origins(self) -> list[str]:
+        """The origins allowed to use passkeys: WEBAUTHN__ORIGINS, or the defaults."""
+        if self.webauthn.origins is not None:
+            return self.webauthn.origins
+        public = urlsplit(self.public_url)
+        return list(dict.fromkeys([f"{public.scheme}://{public.netloc}", LOCAL_ORIGIN]))
 
     @model_validator(mode="after")
     def _refuse_weak_password_hashing_in_production(self) -> Self:

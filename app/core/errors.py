@@ -17,6 +17,10 @@ class InvalidGrantError(ServiceError):
     """RFC 6749 `invalid_grant`: wrong credentials or an unusable refresh token."""
 
 
+class InvalidClientError(ServiceError):
+    """RFC 6749 `invalid_client`: a client (another service) failed to authenticate."""
+
+
 class InvalidInputError(ServiceError):
     """The request is well-formed but refused: a wrong current password, a spent token."""
 
@@ -54,3 +58,11 @@ class BusyError(ServiceError):
     def __init__(self, detail: str, *, retry_after_secs: int) -> None:
         super().__init__(detail)
         self.retry_after_secs = retry_after_secs
+
+
+class MfaRequiredError(ServiceError):
+    """The password was right; the login waits for a second factor sent with `mfa_token`."""
+
+    def __init__(self, detail: str, *, mfa_token: str) -> None:
+        super().__init__(detail)
+        self.mfa_token = mfa_token

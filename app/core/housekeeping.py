@@ -16,6 +16,8 @@ entry there.
   their expiry (a used one is deleted when used).
 - Security events older than `SECURITY__EVENT_RETENTION_DAYS`.
 - Throttle counters past their window (an expired counter counts as zero).
+- Unconfirmed TOTP secrets, `mfa_token`s and passkey challenges past their
+  expiry (a confirmed secret stays; used ones are deleted when used).
 
 How, so that requests never wait for it:
 
@@ -162,6 +164,30 @@ KINDS = (
         table="throttle_counters",
         key="key",
         condition="expires_at <= now()",
+    ),
+    Kind(
+        name="pending_totp_secrets",
+        singular="pending TOTP secret",
+        plural="pending TOTP secrets",
+        table="totp_factors",
+        key="user_id",
+        condition="confirmed_at IS NULL AND expires_at < now()",
+    ),
+    Kind(
+        name="mfa_login_attempts",
+        singular="MFA login attempt",
+        plural="MFA login attempts",
+        table="mfa_login_attempts",
+        key="token_hash",
+        condition="expires_at < now()",
+    ),
+    Kind(
+        name="passkey_challenges",
+        singular="passkey challenge",
+        plural="passkey challenges",
+        table="webauthn_challenges",
+        key="challenge_hash",
+        condition="expires_at < now()",
     ),
 )
 

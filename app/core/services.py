@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings
 from app.core.database import Database, resolve_database_url
+from app.core.introspection_clients import IntrospectionClients
 from app.core.migrations import upgrade_database
 from app.core.pagination import CursorSigner
 from app.core.security.common_passwords import common_passwords
+from app.core.security.data_encryption import DataCipher, create_data_cipher
 from app.core.security.jwt import AccessTokens, create_access_tokens, load_jwt_secret
 from app.core.security.keys import derive_key
 from app.core.security.password import PasswordHashing
@@ -27,6 +29,8 @@ class Services:
     cursor_signer: CursorSigner
     background_jobs: BackgroundJobs
     throttle: Throttle
+    data_cipher: DataCipher
+    introspection_clients: IntrospectionClients
 
 
 async def start_services(settings: Settings) -> Services:
@@ -39,6 +43,7 @@ async def start_services(settings: Settings) -> Services:
     common_passwords()  # load the list now rather than in the first request
     database = Database.open(url, settings.database)
     secret = load_jwt_secret(settings)
+    throttle = Throttle(db=database, settings=settings.throttle)
     return Services(
         settings=settings,
         database=database,
@@ -47,7 +52,11 @@ async def start_services(settings: Settings) -> Services:
         password_hashing=PasswordHashing(settings.security),
         cursor_signer=CursorSigner(secret=secret),
         background_jobs=BackgroundJobs(),
-        throttle=Throttle(db=database, settings=settings.throttle),
+        throttle=throttle,
+        data_cipher=create_data_cipher(settings),
+        introspection_clients=IntrospectionClients(
+            clients=settings.introspection.clients, throttle=throttle
+        ),
     )
 
 

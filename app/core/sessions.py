@@ -92,7 +92,7 @@ WHERE user_id = $1 AND session_id <> $2 AND revoked_at IS NULL
 """
 
 _SESSION_USER = """
-SELECT u.email, u.is_superuser, u.created_at, u.email_verified, u.mfa_enabled
+SELECT u.email, u.is_superuser, u.created_at, u.email_verified, u.mfa_enabled, s.amr
 FROM user_sessions AS s
 JOIN users AS u ON u.user_id = s.user_id
 WHERE s.session_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.is_active
@@ -111,6 +111,8 @@ class SessionUser:
     email_verified: bool = False
     mfa_enabled: bool = False
     is_active: bool = True
+    # How the session's login was proved (RFC 8176), for the superuser switch.
+    amr: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,4 +243,5 @@ async def find_session_user(
         created_at=row["created_at"],
         email_verified=row["email_verified"],
         mfa_enabled=row["mfa_enabled"],
+        amr=tuple(row["amr"]),
     )

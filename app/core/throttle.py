@@ -17,6 +17,7 @@ housekeeping (`app purge`) deletes expired ones.
 """
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 from app.core import messages, security_events
@@ -42,6 +43,9 @@ _SUCCEEDED = """
 WITH forgotten AS (DELETE FROM throttle_counters WHERE key = $1)
 UPDATE throttle_counters SET count = count - 1 WHERE key = $2 AND count > 0
 """
+
+# A second-factor code that was right gives back the attempt it counted.
+_GIVE_BACK = "UPDATE throttle_counters SET count = count - 1 WHERE key = $1 AND count > 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,11 @@ def address_key(action: str, client: str) -> str:
 
 def account_and_address_key(action: str, email: str, client: str) -> str:
     return f"{account_key(action, email)}:{throttle_bucket(client)}"
+
+
+def user_key(action: str, user_id: uuid.UUID) -> str:
+    """The key of a counter of a known account (second-factor codes)."""
+    return f"{action}:user:{user_id}"
 
 
 def judge(counters: list[Counter], limits: dict[str, Limit]) -> int:
@@ -159,3 +168,17 @@ class Throttle:
                 account_and_address_key("login", email, client),
                 account_key("login", email),
             )
+
+    async def code_check(self, *, client: str, user_id: uuid.UUID) -> None:
+        """Count a second-factor code check of the account before it is made.
+
+        The address is counted apart (`attempt("mfa", ...)`), once per call.
+        """
+        settings = self.settings
+        limit = Limit(settings.mfa_failures_per_account, settings.account_window_secs)
+        await self._attempt("mfa", client, {user_key("mfa", user_id): limit})
+
+    async def code_check_succeeded(self, *, user_id: uuid.UUID) -> None:
+        """The code was right: it was no failure of the account."""
+        if self.settings.enabled:
+            await self.db.execute(_GIVE_BACK, user_key("mfa", user_id))

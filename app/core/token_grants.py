@@ -18,12 +18,13 @@ from app.core import (
     devices,
     mail,
     messages,
+    mfa_attempts,
     security_events,
     sessions,
 )
 from app.core.client_address import Client
 from app.core.email_address import canonical_email
-from app.core.errors import InvalidGrantError, TooManyAttemptsError
+from app.core.errors import InvalidGrantError, MfaRequiredError, TooManyAttemptsError
 from app.core.services import Services
 from app.models import MAX_EMAIL_LENGTH
 
@@ -53,7 +54,8 @@ async def password_grant(
     The attempt is counted before the costly hash, so a throttled guess gets
     no answer and costs no CPU; a success takes its count back. A correct
     password for an unverified address opens nothing while
-    SECURITY__REQUIRE_VERIFIED_EMAIL is on.
+    SECURITY__REQUIRE_VERIFIED_EMAIL is on. An account with a second factor
+    gets MfaRequiredError (its `mfa_token`) instead of a session.
     """
     throttle = services.throttle
     try:
@@ -74,6 +76,9 @@ async def password_grant(
     await throttle.password_check_succeeded(client=client.address, email=email)
     if services.settings.security.require_verified_email and not credentials.email_verified:
         raise InvalidGrantError(messages.EMAIL_NOT_VERIFIED)
+    if credentials.mfa_enabled:
+        token = await mfa_attempts.start(db=services.database, user_id=credentials.user_id)
+        raise MfaRequiredError(messages.MFA_REQUIRED, mfa_token=token)
     return await open_session_tokens(
         services=services,
         client=client,

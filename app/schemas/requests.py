@@ -49,6 +49,12 @@ class RefreshTokenRequest(BaseRequest):
     refresh_token: Annotated[str, Field(max_length=1024)]
 
 
+class RefreshTokenOrCookieRequest(BaseRequest):
+    """A refresh token in the body; absent or null: the cookie's, in cookie mode."""
+
+    refresh_token: Annotated[str | None, Field(max_length=1024)] = None
+
+
 class UserUpdatePasswordRequest(BaseRequest):
     current_password: Annotated[str, Field(max_length=4096)]
     new_password: NewPassword
@@ -69,6 +75,32 @@ class PasswordRecoveryRequest(BaseRequest):
 class PasswordResetRequest(BaseRequest):
     token: Annotated[str, Field(max_length=1024)]
     new_password: NewPassword
+
+
+# Longer than any code of either kind; refused before any work.
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+CurrentPassword = Annotated[str, Field(max_length=4096)]
+
+
+class TotpStartRequest(BaseRequest):
+    current_password: CurrentPassword
+
+
+class CodeRequest(BaseRequest):
+    """A TOTP code; or, where a second factor is already on, a recovery code."""
+
+    code: Code
+
+
+class TotpDisableRequest(BaseRequest):
+    current_password: CurrentPassword
+    code: Code
+
+
+class PasskeyCreateRequest(BaseRequest):
+    # The `RegistrationResponseJSON` of `navigator.credentials.create()`.
+    credential: dict[str, Any]
+    name: Annotated[str, Field(min_length=1, max_length=64)] = "Passkey"
 
 
 class EmailTokenRequest(BaseRequest):

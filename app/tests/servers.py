@@ -58,6 +58,7 @@ def server_env(database_url: URL, data_dir: Path, **settings: str) -> dict[str, 
         "DATA_DIR": str(data_dir),
         "DATABASE__URL": database_url.render_as_string(hide_password=False),
         "SECURITY__JWT_SECRET_KEY": TEST_JWT_SECRET,
+        "SECURITY__DATA_ENCRYPTION_KEY": TEST_JWT_SECRET,
         "SECURITY__REFRESH_REUSE_GRACE_SECS": "0",
         "SECURITY__ALLOWED_HOSTS": '["127.0.0.1"]',
     }

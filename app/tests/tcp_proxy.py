@@ -3,7 +3,8 @@
 `stop()` closes the port and cuts every connection, as a database that dies
 would; `start()` brings it back on the same port. `hold()` keeps bytes from
 reaching the database until `release()`, so that a request stays in flight
-for as long as a test needs.
+for as long as a test needs. `round_trips` counts the database's answers
+(its ReadyForQuery messages), one per round trip a client makes.
 """
 
 import asyncio
@@ -11,6 +12,9 @@ import contextlib
 from pathlib import Path
 
 from sqlalchemy import URL
+
+# The server's ReadyForQuery message ('Z', length 5), before its status byte.
+READY_FOR_QUERY = b"Z\x00\x00\x00\x05"
 
 
 class TcpProxy:
@@ -26,6 +30,7 @@ class TcpProxy:
         self._flowing = asyncio.Event()
         self._flowing.set()
         self.port = 0
+        self.round_trips = 0
 
     def url_for(self, upstream: URL) -> URL:
         """`upstream` reached through this proxy."""
@@ -58,7 +63,8 @@ class TcpProxy:
         self._writers.update((writer, up_writer))
         try:
             await asyncio.gather(
-                self._pump(reader, up_writer, gated=True), self._pump(up_reader, writer)
+                self._pump(reader, up_writer, gated=True),
+                self._pump(up_reader, writer, counted=True),
             )
         finally:
             for stream in (writer, up_writer):
@@ -66,10 +72,19 @@ class TcpProxy:
                 stream.transport.abort()
 
     async def _pump(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gated: bool = False
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        gated: bool = False,
+        counted: bool = False,
     ) -> None:
+        tail = b""
         with contextlib.suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
+                if counted:
+                    # A message may straddle two reads: look at the previous read's tail too.
+                    self.round_trips += (tail + data).count(READY_FOR_QUERY)
+                    tail = data[-(len(READY_FOR_QUERY) - 1) :]
                 if gated:
                     await self._flowing.wait()
                 writer.write(data)

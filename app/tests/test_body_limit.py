@@ -123,6 +123,8 @@ async def test_default_limit_is_one_mebibyte(api: Api) -> None:
         ("register_new_user", b"application/json"),
         ("login_access_token", b"application/x-www-form-urlencoded"),
         ("login_access_token", b"multipart/form-data; boundary=b"),
+        ("introspect_token", b"application/x-www-form-urlencoded"),
+        ("revoke_token", b"application/x-www-form-urlencoded"),
     ],
 )
 async def test_client_gone_before_its_body_gives_no_500(

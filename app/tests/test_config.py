@@ -19,7 +19,7 @@ def production(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "production",
         "database": Database(url=DATABASE_URL),
-        "security": Security(jwt_secret_key=STRONG_SECRET),
+        "security": Security(jwt_secret_key=STRONG_SECRET, data_encryption_key=STRONG_SECRET),
         "smtp": Smtp(host="smtp.example.com"),
         "metrics": Metrics(bearer_token=STRONG_SECRET),
         **overrides,
@@ -42,7 +42,7 @@ def test_production_refuses_a_missing_or_short_secret(security: Security) -> Non
 
 def test_production_secret_length_counts_bytes() -> None:
     # 16 characters of 2 bytes each: 32 bytes, enough.
-    production(security=Security(jwt_secret_key="é" * 16))
+    production(security=Security(jwt_secret_key="é" * 16, data_encryption_key=STRONG_SECRET))
 
 
 def test_production_refuses_a_missing_database_url() -> None:
@@ -56,6 +56,7 @@ def test_production_reads_its_settings_from_the_environment(
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATABASE__URL", DATABASE_URL)
     monkeypatch.setenv("SECURITY__JWT_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("SECURITY__DATA_ENCRYPTION_KEY", STRONG_SECRET)
     monkeypatch.setenv("METRICS__BEARER_TOKEN", STRONG_SECRET)
     monkeypatch.setenv("SECURITY__ACCESS_TOKEN_EXPIRE_SECS", "60")
     monkeypatch.setenv("SMTP__HOST", "smtp.example.com")

@@ -24,13 +24,16 @@ REVOKED_WAIT = Security().refresh_reuse_grace_secs + MARGIN_SECS
 ENDED_WAIT = Security().access_token_expire_secs + MARGIN_SECS
 LATER = 3600.0
 NOTHING = (
-    "Purged: 0 sessions, 0 recovery tokens, 0 email tokens, 0 security events, 0 throttle counters."
+    "Purged: 0 sessions, 0 recovery tokens, 0 email tokens, 0 security events,"
+    " 0 throttle counters, 0 pending TOTP secrets, 0 MFA login attempts,"
+    " 0 passkey challenges."
 )
 
 
 def purged_counters(counters: str) -> str:
     kinds = "0 sessions, 0 recovery tokens, 0 email tokens, 0 security events"
-    return f"Purged: {kinds}, {counters}."
+    mfa = "0 pending TOTP secrets, 0 MFA login attempts, 0 passkey challenges"
+    return f"Purged: {kinds}, {counters}, {mfa}."
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +132,8 @@ async def test_prints_one_line_with_the_count_of_each_kind(
 
     assert output == (
         "Purged: 2 sessions, 1 recovery token, 0 email tokens, 0 security events,"
-        " 1 throttle counter."
+        " 1 throttle counter, 0 pending TOTP secrets, 0 MFA login attempts,"
+        " 0 passkey challenges."
     )
     assert await run_purge(database_url) == NOTHING
 
@@ -180,7 +184,8 @@ async def test_a_purged_session_is_refused_as_its_revocation_was(
 
     assert output == (
         "Purged: 1 session, 0 recovery tokens, 0 email tokens, 0 security events,"
-        " 0 throttle counters."
+        " 0 throttle counters, 0 pending TOTP secrets, 0 MFA login attempts,"
+        " 0 passkey challenges."
     )
     assert await count(db, "user_sessions") == 0
     assert await user.session_revoked()

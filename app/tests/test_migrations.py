@@ -13,7 +13,17 @@ from alembic import command
 from app.core.migrations import alembic_config, upgrade_database
 from app.models import Base
 
-TABLES = {"users", "user_sessions", "password_reset_tokens", "throttle_counters"}
+TABLES = {
+    "users",
+    "user_sessions",
+    "password_reset_tokens",
+    "throttle_counters",
+    "totp_factors",
+    "recovery_codes",
+    "mfa_login_attempts",
+    "passkeys",
+    "webauthn_challenges",
+}
 
 
 def _differences(connection: Connection) -> list[Any]:

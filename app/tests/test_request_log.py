@@ -170,7 +170,7 @@ def test_logs_are_json_in_production_unless_configured(
         environment=environment,
         log_format=log_format,
         database={"url": "postgresql+asyncpg://db/app"},
-        security={"jwt_secret_key": TEST_JWT_SECRET},
+        security={"jwt_secret_key": TEST_JWT_SECRET, "data_encryption_key": TEST_JWT_SECRET},
         smtp={"host": "smtp.example.com"},
         metrics={"bearer_token": TEST_JWT_SECRET},
     )

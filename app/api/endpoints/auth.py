@@ -7,11 +7,24 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from app.api.common_responses import OAUTH2_ERRORS, THROTTLED, UNAUTHORIZED, error
+from app.api.common_responses import (
+    MFA_REQUIRED,
+    OAUTH2_ERRORS,
+    THROTTLED,
+    UNAUTHORIZED,
+    error,
+)
 from app.api.deps import ClientDep, CurrentUser, ServicesDep, client_of, services_of
-from app.api.exception_handlers import NO_STORE, OAuth2RequestError
-from app.core import accounts, messages, token_grants
-from app.schemas.requests import RefreshTokenRequest, UserCreateRequest
+from app.api.exception_handlers import OAuth2RequestError
+from app.api.refresh_cookie import (
+    clear_refresh_cookie,
+    cookie_mode,
+    missing_refresh_token,
+    token_or_cookie,
+    token_response,
+)
+from app.core import accounts, messages, mfa_grant, passkey_grant, token_grants
+from app.schemas.requests import RefreshTokenOrCookieRequest, UserCreateRequest
 from app.schemas.responses import TokenResponse, UserResponse
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -29,10 +42,19 @@ TOKEN_FORM_OPENAPI: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                        "grant_type": {
+                            "type": "string",
+                            "enum": ["password", "refresh_token", "mfa_otp", "passkey"],
+                        },
                         "username": {"type": "string", "description": "The email"},
                         "password": {"type": "string", "format": "password"},
                         "refresh_token": {"type": "string"},
+                        "mfa_token": {"type": "string", "description": "From the 403"},
+                        "otp": {"type": "string", "description": "A TOTP or recovery code"},
+                        "credential": {
+                            "type": "string",
+                            "description": "The passkey's AuthenticationResponseJSON",
+                        },
                         "scope": {"type": "string"},
                     },
                 }
@@ -40,16 +62,6 @@ TOKEN_FORM_OPENAPI: dict[str, Any] = {
         },
     }
 }
-
-
-def _token_response(response: Response, tokens: token_grants.IssuedTokens) -> TokenResponse:
-    response.headers.update(NO_STORE)
-    return TokenResponse(
-        access_token=tokens.access_token,
-        expires_at=tokens.expires_at,
-        refresh_token=tokens.refresh_token,
-        refresh_token_expires_at=tokens.refresh_token_expires_at,
-    )
 
 
 async def read_token_form(request: Request) -> dict[str, str]:
@@ -105,12 +117,18 @@ async def register_new_user(
 @router.post(
     "/access-token",
     openapi_extra=TOKEN_FORM_OPENAPI,
-    responses={**OAUTH2_ERRORS, **THROTTLED},
+    responses={**OAUTH2_ERRORS, **MFA_REQUIRED, **THROTTLED},
 )
 async def login_access_token(
-    form: TokenForm, response: Response, services: ServicesDep, client: ClientDep
+    form: TokenForm,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    client: ClientDep,
 ) -> TokenResponse:
-    """OAuth2 token endpoint (RFC 6749): `password` opens a session, `refresh_token` rotates."""
+    """OAuth2 token endpoint (RFC 6749): `password` opens a session (or answers 403
+    `mfa_required` for an account with a second factor, then `mfa_otp` does), `passkey`
+    opens one with a passkey, `refresh_token` rotates."""
     grant_type = form.get("grant_type", "password")
     if grant_type == "password":
         username, password = form.get("username"), form.get("password")
@@ -120,33 +138,67 @@ async def login_access_token(
             services=services, client=client, email=username, password=password
         )
     elif grant_type == "refresh_token":
-        refresh_token = form.get("refresh_token")
+        refresh_token = token_or_cookie(request, form.get("refresh_token") or None)
         if not refresh_token:
             raise OAuth2RequestError("invalid_request", messages.REFRESH_GRANT_FIELD_REQUIRED)
         tokens = await token_grants.refresh_grant(
             services=services, client=client, refresh_token=refresh_token
         )
+    elif grant_type == "mfa_otp":
+        mfa_token, otp = form.get("mfa_token"), form.get("otp")
+        if not mfa_token or not otp:
+            raise OAuth2RequestError("invalid_request", messages.MFA_GRANT_FIELDS_REQUIRED)
+        tokens = await mfa_grant.mfa_otp_grant(
+            services=services, client=client, mfa_token=mfa_token, otp=otp
+        )
+    elif grant_type == "passkey":
+        credential = form.get("credential")
+        if not credential:
+            raise OAuth2RequestError("invalid_request", messages.PASSKEY_GRANT_FIELD_REQUIRED)
+        tokens = await passkey_grant.passkey_grant(
+            services=services, client=client, credential_json=credential
+        )
     else:
         raise OAuth2RequestError("unsupported_grant_type", messages.UNSUPPORTED_GRANT_TYPE)
-    return _token_response(response, tokens)
+    return token_response(request, response, tokens)
 
 
 @router.post("/refresh-token", responses=OAUTH2_ERRORS)
 async def refresh_token(
-    body: RefreshTokenRequest, request: Request, response: Response
+    request: Request, response: Response, body: RefreshTokenOrCookieRequest | None = None
 ) -> TokenResponse:
-    """Spend a refresh token for new tokens in the same session."""
+    """Spend a refresh token (the body's, else in cookie mode the cookie's) for new tokens."""
     services = services_of(request)  # a hot path: see services_of
+    token = token_or_cookie(request, body.refresh_token if body else None)
+    if token is None:
+        if not cookie_mode(request):
+            raise missing_refresh_token()
+        raise OAuth2RequestError("invalid_request", messages.REFRESH_TOKEN_REQUIRED)
     tokens = await token_grants.refresh_grant(
-        services=services, client=client_of(request), refresh_token=body.refresh_token
+        services=services, client=client_of(request), refresh_token=token
     )
-    return _token_response(response, tokens)
+    return token_response(request, response, tokens)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshTokenRequest, services: ServicesDep, client: ClientDep) -> None:
-    """Revoke the session of this refresh token; unknown tokens are no error."""
-    await token_grants.logout(services=services, client=client, refresh_token=body.refresh_token)
+async def logout(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    client: ClientDep,
+    body: RefreshTokenOrCookieRequest | None = None,
+) -> None:
+    """Revoke the session of this refresh token; unknown tokens are no error.
+
+    In cookie mode the token may come from the cookie, which is cleared.
+    """
+    token = token_or_cookie(request, body.refresh_token if body else None)
+    if token is None and not cookie_mode(request):
+        raise missing_refresh_token()
+    if token is not None:
+        await token_grants.logout(services=services, client=client, refresh_token=token)
+    if cookie_mode(request):
+        clear_refresh_cookie(response)
 
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=UNAUTHORIZED)

@@ -1,26 +1,20 @@
 """Access tokens: short-lived RFC 9068 JWTs naming their user (`sub`) and session (`sid`)."""
 
-import contextlib
-import os
 import secrets
-import stat
-import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jwt
 
 from app.core.config import Settings
+from app.core.security.local_secrets import SECRET_DIR_NAME, read_or_create
+from app.core.security.signing_keys import SigningKey, load_signing_keys
 
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "exp", "jti", "sid", "amr")
-SECRET_DIR_NAME = "secrets"
 SECRET_FILE_NAME = "jwt_secret"
-# Permission bits of group and others: none may be set on the secret file
-# (others could read it) nor on its directory (others could replace it).
-OPEN_TO_OTHERS = stat.S_IRWXG | stat.S_IRWXO
 # RFC 9068 section 2.1; a verifier also accepts the full media type (section 4).
 TOKEN_TYPE = "at+jwt"
 ACCEPTED_TOKEN_TYPES = frozenset({TOKEN_TYPE, f"application/{TOKEN_TYPE}"})
@@ -33,10 +27,6 @@ class InvalidAccessTokenError(Exception):
     """Any reason to refuse an access token; the client only ever learns 401."""
 
 
-class InsecureSecretFileError(Exception):
-    """The generated secret's file or directory is open to other users: the start stops."""
-
-
 @dataclass(frozen=True, slots=True)
 class AccessTokenClaims:
     user_id: uuid.UUID
@@ -44,14 +34,43 @@ class AccessTokenClaims:
 
 
 class AccessTokens:
+    """Signs with the secret (HS algorithms) or the first signing key; verifies with any key.
+
+    With signing keys, a token's header names its key (`kid`): a token whose
+    `kid` is not one of the configured keys is refused without a signature check.
+    """
+
     def __init__(
-        self, *, secret: str, algorithm: str, issuer: str, audience: str, lifetime_secs: int
+        self,
+        *,
+        secret: str,
+        algorithm: str,
+        issuer: str,
+        audience: str,
+        lifetime_secs: int,
+        signing_keys: Sequence[SigningKey] = (),
     ) -> None:
-        self._secret = secret
         self._algorithm = algorithm
-        self._issuer = issuer
-        self._audience = audience
+        self.issuer = issuer
+        self.audience = audience
         self._lifetime_secs = lifetime_secs
+        self._headers: dict[str, str] = {"typ": TOKEN_TYPE}
+        self._signing_key: Any = secret
+        self._verifying_keys: dict[str, Any] | None = None
+        self.jwks: list[dict[str, Any]] = [key.jwk for key in signing_keys]
+        if signing_keys:
+            self._headers["kid"] = signing_keys[0].kid
+            self._signing_key = signing_keys[0].private_key
+            self._verifying_keys = {key.kid: key.public_key for key in signing_keys}
+
+    def _verifying_key(self, token: str) -> Any:
+        if self._verifying_keys is None:
+            return self._signing_key
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = self._verifying_keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise ValueError("unknown kid")
+        return key
 
     def issue(
         self, *, user_id: uuid.UUID, session_id: uuid.UUID, amr: list[str]
@@ -63,8 +82,8 @@ class AccessTokens:
         now = int(time.time())
         expires_at = now + self._lifetime_secs
         claims = {
-            "iss": self._issuer,
-            "aud": self._audience,
+            "iss": self.issuer,
+            "aud": self.audience,
             "sub": str(user_id),
             "iat": now,
             "exp": expires_at,
@@ -73,7 +92,7 @@ class AccessTokens:
             "amr": amr,
         }
         token = jwt.encode(
-            claims, self._secret, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE}
+            claims, self._signing_key, algorithm=self._algorithm, headers=self._headers
         )
         return token, expires_at
 
@@ -84,29 +103,37 @@ class AccessTokens:
         nothing is remembered between requests. Revocation does not depend on
         the token: the session is looked up in the database on every request.
         """
+        claims = self.verified_claims(token)
+        try:
+            return AccessTokenClaims(
+                user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"])
+            )
+        except (ValueError, TypeError, AttributeError) as error:
+            raise InvalidAccessTokenError from error
+
+    def verified_claims(self, token: str) -> dict[str, Any]:
+        """Every claim of a valid token (`sub` and `sid` not yet parsed as UUIDs)."""
         try:
             # Pass `algorithms` explicitly: without it PyJWT would trust the
             # token's own header, and a token signed with "none" (or with the
             # secret used as an RSA public key) would pass.
             decoded = jwt.decode_complete(
                 token,
-                self._secret,
+                self._verifying_key(token),
                 algorithms=[self._algorithm],
-                issuer=self._issuer,
+                issuer=self.issuer,
                 # One of the token's audiences (a string or a list) must be ours.
-                audience=self._audience,
+                audience=self.audience,
                 # PyJWT would give `iat` the leeway of `exp`: checked below instead.
                 options={"require": list(REQUIRED_CLAIMS), "verify_iat": False},
             )
-            claims = decoded["payload"]
+            claims: dict[str, Any] = decoded["payload"]
             _check_type(decoded["header"])
             _check_issued_at(claims["iat"])
             _check_methods(claims["amr"])
-            return AccessTokenClaims(
-                user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"])
-            )
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as error:
             raise InvalidAccessTokenError from error
+        return claims
 
 
 def _check_type(header: dict[str, Any]) -> None:
@@ -133,50 +160,17 @@ def load_jwt_secret(settings: Settings) -> str:
     """The configured secret, or outside production one generated once and kept on disk.
 
     Production refuses to start without a configured secret (see config.py),
-    so a generated secret never signs production tokens. The generated one is
-    private from its first byte: mode 0600 in a directory of mode 0700.
+    so a generated secret never signs production tokens.
     """
     configured = settings.security.jwt_secret_key
     if configured is not None:
         return configured.get_secret_value()
-    directory = settings.data_dir / SECRET_DIR_NAME
-    # mkdir's mode passes through the umask, which can only take bits away.
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory_mode = stat.S_IMODE(directory.stat().st_mode)
-    if directory_mode & OPEN_TO_OTHERS:
-        raise InsecureSecretFileError(
-            f"{directory} is open to group or others (mode {directory_mode:04o}), who "
-            f"could replace the JWT secret in it: chmod 700 {directory}"
-        )
-    path = directory / SECRET_FILE_NAME
-    if not path.exists():
-        _create_secret_file(path)
-    with path.open(encoding="utf-8") as file:
-        # The mode of the file read, not of a path that may change meanwhile.
-        mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
-        if mode & OPEN_TO_OTHERS:
-            raise InsecureSecretFileError(
-                f"{path} is open to group or others (mode {mode:04o}), who could sign "
-                f"access tokens with it: chmod 600 {path}"
-            )
-        return file.read().strip()
-
-
-def _create_secret_file(path: Path) -> None:
-    """Write a new secret to `path` unless another process does it first.
-
-    The draft is made by mkstemp (O_CREAT | O_EXCL, mode 0600 from the start),
-    written in full, then linked into place: two processes starting together
-    both end up with the first one's secret, never a half-written file.
-    """
-    descriptor, draft = tempfile.mkstemp(prefix=f"{SECRET_FILE_NAME}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(secrets.token_urlsafe(64))
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-    finally:
-        os.unlink(draft)
+    return read_or_create(
+        settings.data_dir / SECRET_DIR_NAME,
+        SECRET_FILE_NAME,
+        make=lambda: secrets.token_urlsafe(64),
+        what="sign access tokens",
+    )
 
 
 def token_issuer(settings: Settings) -> str:
@@ -198,4 +192,5 @@ def create_access_tokens(settings: Settings) -> AccessTokens:
         issuer=token_issuer(settings),
         audience=token_audience(settings),
         lifetime_secs=settings.security.access_token_expire_secs,
+        signing_keys=load_signing_keys(settings),
     )

@@ -15,6 +15,7 @@ from app.core.config import Database, Metrics, Security, Settings, Smtp
 from app.core.logging_setup import TextFormatter
 
 STRONG_SECRET = "0123456789abcdef" * 4  # 64 bytes: enough for HS512
+DATA_KEY = "fedcba9876543210" * 4
 EXAMPLE_DATABASE_URL = "postgresql+asyncpg://app:a-real-password@db:5432/app"
 
 
@@ -25,7 +26,7 @@ def production_settings(
     values: dict[str, Any] = {
         "environment": "production",
         "database": Database(url=database_url, pool_size=2),
-        "security": Security(jwt_secret_key=STRONG_SECRET),
+        "security": Security(jwt_secret_key=STRONG_SECRET, data_encryption_key=DATA_KEY),
         "smtp": Smtp(host="127.0.0.1", port=1025, security="none"),
         "metrics": Metrics(bearer_token=STRONG_SECRET),
         **({"data_dir": data_dir} if data_dir else {}),
@@ -36,7 +37,7 @@ def production_settings(
 
 def security(**changes: Any) -> Security:
     """The production security settings with `changes`."""
-    return Security(**{"jwt_secret_key": STRONG_SECRET, **changes})
+    return Security(**{"jwt_secret_key": STRONG_SECRET, "data_encryption_key": DATA_KEY, **changes})
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from app.core.security.jwt import InsecureSecretFileError
+from app.core.security.local_secrets import InsecureSecretFileError
 from app.tests.api_client import AppFactory
 
 # Starts like a server process: loads (or generates) the secret, prints it.

@@ -13,6 +13,7 @@ from app.tests.hardening.deployment_files import compose_services, kubernetes_ob
 KUBERNETES_BASE = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "base"
 REAL_SECRETS = {
     "SECURITY__JWT_SECRET_KEY": "a7f3c9e1" * 8,
+    "SECURITY__DATA_ENCRYPTION_KEY": "c4e8a2f6" * 8,
     "METRICS__BEARER_TOKEN": "5b2d8e4f" * 8,
     "DATABASE__URL": "postgresql+asyncpg://app:s3cr3t-from-a-vault@db:5432/app",
 }

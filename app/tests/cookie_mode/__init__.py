@@ -1,0 +1,1 @@
+"""Cookie mode for browsers (API.md v2): the refresh token in an HttpOnly cookie."""

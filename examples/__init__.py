@@ -1,0 +1,1 @@
+"""Examples of other services that use this auth service."""

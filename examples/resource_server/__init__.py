@@ -1,0 +1,1 @@
+"""A resource server: another service that accepts this service's access tokens."""
