@@ -119,7 +119,15 @@ async def introspect_token(request: Request) -> JSONResponse:
     return JSONResponse(answer, headers=NO_STORE)
 
 
-@router.post("/revoke", openapi_extra=TOKEN_FORM_OPENAPI, responses=OAUTH2_ERRORS)
+@router.post(
+    "/revoke",
+    openapi_extra=TOKEN_FORM_OPENAPI,
+    response_class=Response,
+    responses={
+        200: {"description": "Revoked, or nothing to revoke: an empty body"},
+        **OAUTH2_ERRORS,
+    },
+)
 async def revoke_token(request: Request) -> Response:
     """End the session of a refresh or access token (RFC 7009); 200 for any token.
 
