@@ -20,6 +20,7 @@ from app.core.errors import (
     NotFoundError,
     ServiceError,
     TooManyAttemptsError,
+    UnavailableError,
 )
 from app.schemas.responses import MfaRequiredResponse
 
@@ -34,6 +35,7 @@ STATUS_OF: dict[type[ServiceError], int] = {
     ConflictError: status.HTTP_409_CONFLICT,
     TooManyAttemptsError: status.HTTP_429_TOO_MANY_REQUESTS,
     BusyError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    UnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

@@ -66,3 +66,7 @@ class MfaRequiredError(ServiceError):
     def __init__(self, detail: str, *, mfa_token: str) -> None:
         super().__init__(detail)
         self.mfa_token = mfa_token
+
+
+class UnavailableError(ServiceError):
+    """The service cannot do this now for a reason of its own configuration; logged."""

@@ -9,13 +9,18 @@ concurrent requests with the same code exactly one wins:
 - a recovery code is spent with `DELETE ... RETURNING`.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core import messages
 from app.core.database import Queryable
+from app.core.errors import UnavailableError
 from app.core.security import one_time_codes
-from app.core.security.data_encryption import DataCipher
+from app.core.security.data_encryption import DataCipher, UndecryptableError
+
+logger = logging.getLogger("app.security")
 
 # How long an enrolment waits for its confirming code.
 PENDING_TOTP_LIFETIME_SECS = 15 * 60
@@ -109,7 +114,17 @@ async def find_factor(*, db: Queryable, cipher: DataCipher, user_id: uuid.UUID) 
     row = await db.fetchrow(_FACTOR, user_id)
     if row is None:
         return None
-    secret = cipher.decrypt(row["secret_ciphertext"], owner=user_id.bytes).decode()
+    try:
+        secret = cipher.decrypt(row["secret_ciphertext"], owner=user_id.bytes).decode()
+    except UndecryptableError as error:
+        # A key removed from SECURITY__DATA_ENCRYPTION_OLD_KEYS too early, or
+        # an altered row: the operator's to fix, and no code can be checked.
+        logger.error(
+            "TOTP secret does not decrypt: %s",
+            error,
+            extra={"event": "totp_secret_undecryptable", "user_id": str(user_id)},
+        )
+        raise UnavailableError(messages.SECOND_FACTOR_UNAVAILABLE) from error
     return Factor(secret, row["secret_ciphertext"], row["confirmed"], row["usable"])
 
 

@@ -42,6 +42,13 @@ class OAuth2ErrorResponse(BaseModel):
     error: Literal["invalid_request", "invalid_grant", "unsupported_grant_type"]
 
 
+class InvalidClientResponse(BaseModel):
+    """RFC 6749 section 5.2 `invalid_client`: the client's own credentials failed."""
+
+    detail: str
+    error: Literal["invalid_client"]
+
+
 class UserListResponse(BaseResponse):
     items: list[UserResponse]
     # Pass it back as `cursor` for the next page; null on the last page.

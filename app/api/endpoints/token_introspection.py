@@ -15,7 +15,7 @@ from app.api.exception_handlers import NO_STORE, OAuth2RequestError
 from app.api.refresh_cookie import clear_refresh_cookie, cookie_mode, token_or_cookie
 from app.core import messages, token_introspection
 from app.core.client_address import client_address
-from app.schemas.responses import IntrospectionResponse, OAuth2ErrorResponse
+from app.schemas.responses import IntrospectionResponse, InvalidClientResponse
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -40,7 +40,7 @@ TOKEN_FORM_OPENAPI: dict[str, Any] = {
 }
 INVALID_CLIENT: Responses = {
     401: {
-        "model": OAuth2ErrorResponse,
+        "model": InvalidClientResponse,
         "description": "The client's HTTP Basic credentials are missing or wrong (invalid_client)",
     }
 }

@@ -35,7 +35,7 @@ async def read_server_metadata(request: Request, services: ServicesDep) -> JSONR
         "jwks_uri": url("read_jwks"),
         "introspection_endpoint": url("introspect_token"),
         "revocation_endpoint": url("revoke_token"),
-        "grant_types_supported": ["password", "refresh_token"],
+        "grant_types_supported": ["password", "refresh_token", "mfa_otp", "passkey"],
         # There is no authorization endpoint (RFC 8414 section 2 still asks for the field).
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],

@@ -228,3 +228,20 @@ async def test_the_second_factor_works_with_the_throttle_off(make_api: ApiFactor
         assert (
             await mfa_grant(user, await password_step(user), totp_code(secret))
         ).status_code == 200
+
+
+async def test_a_secret_that_does_not_decrypt_gets_503_and_spends_nothing(
+    user: Api, db: asyncpg.Connection
+) -> None:
+    secret, _ = await enable_totp(user)
+    mfa_token = await password_step(user)
+    # What a data key removed too early looks like: the row no longer decrypts.
+    await db.execute(
+        "UPDATE totp_factors SET secret_ciphertext = secret_ciphertext || '\\x00'::bytea"
+        " WHERE user_id = $1",
+        uuid.UUID(user.id),
+    )
+    response = await mfa_grant(user, mfa_token, totp_code(secret))
+    assert response.status_code == 503
+    assert response.json() == {"detail": messages.SECOND_FACTOR_UNAVAILABLE}
+    assert secret not in response.text

@@ -53,7 +53,7 @@ async def test_the_metadata_names_every_endpoint_and_the_tokens_issuer(
         "jwks_uri": f"{PUBLIC_URL}/.well-known/jwks.json",
         "introspection_endpoint": f"{PUBLIC_URL}/auth/introspect",
         "revocation_endpoint": f"{PUBLIC_URL}/auth/revoke",
-        "grant_types_supported": ["password", "refresh_token"],
+        "grant_types_supported": ["password", "refresh_token", "mfa_otp", "passkey"],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
@@ -86,3 +86,19 @@ async def test_each_advertised_grant_is_accepted_by_the_token_endpoint(
     else:
         response = await user.refresh(grant=True)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("grant_type", "fields"),
+    [("mfa_otp", {"mfa_token": "x" * 43, "otp": "123456"}), ("passkey", {"credential": "{}"})],
+)
+async def test_the_advertised_second_factor_grants_are_known_to_the_token_endpoint(
+    user: Api, grant_type: str, fields: dict[str, str]
+) -> None:
+    metadata = (await user.request("GET", "read_server_metadata")).json()
+    assert grant_type in metadata["grant_types_supported"]
+    response = await user.request(
+        "POST", "login_access_token", data={"grant_type": grant_type, **fields}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
