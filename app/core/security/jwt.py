@@ -21,6 +21,10 @@ ACCEPTED_TOKEN_TYPES = frozenset({TOKEN_TYPE, f"application/{TOKEN_TYPE}"})
 # How far in the future `iat` may lie: the clocks of replicas drift apart.
 # `exp` gets no such leeway: a token is never used past its lifetime.
 MAX_IAT_SKEW_SECS = 30
+# Tokens whose signature and claims passed, per process, newest kept: a
+# client sends its token again and again during its lifetime, and an
+# asymmetric signature check costs more than the rest of a request.
+VERIFIED_TOKENS_KEPT = 1024
 
 
 class InvalidAccessTokenError(Exception):
@@ -57,6 +61,8 @@ class AccessTokens:
         self._headers: dict[str, str] = {"typ": TOKEN_TYPE}
         self._signing_key: Any = secret
         self._verifying_keys: dict[str, Any] | None = None
+        # Token -> its claims; only tokens that passed every check.
+        self._verified: dict[str, dict[str, Any]] = {}
         self.jwks: list[dict[str, Any]] = [key.jwk for key in signing_keys]
         if signing_keys:
             self._headers["kid"] = signing_keys[0].kid
@@ -99,9 +105,8 @@ class AccessTokens:
     def verify(self, token: str) -> AccessTokenClaims:
         """The claims of a valid token; InvalidAccessTokenError for anything else.
 
-        Every call checks the signature and every claim again (`exp` included),
-        nothing is remembered between requests. Revocation does not depend on
-        the token: the session is looked up in the database on every request.
+        Revocation does not depend on the token: the session is looked up in
+        the database on every request.
         """
         claims = self.verified_claims(token)
         try:
@@ -112,7 +117,28 @@ class AccessTokens:
             raise InvalidAccessTokenError from error
 
     def verified_claims(self, token: str) -> dict[str, Any]:
-        """Every claim of a valid token (`sub` and `sid` not yet parsed as UUIDs)."""
+        """Every claim of a valid token (`sub` and `sid` not yet parsed as UUIDs); read-only.
+
+        A token seen before is recognised by its exact text, so its signature
+        and fixed claims need no second check, but its `exp` is checked again
+        at every use: a remembered token is refused from the second its
+        lifetime ends, as PyJWT would (expired when `exp` <= now). A token
+        that failed is never remembered, and the memory is the process's
+        own: keys change only with a restart, which forgets it.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            if known["exp"] <= time.time():
+                raise InvalidAccessTokenError
+            return known
+        claims = self._checked_claims(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            # Insertion order: the oldest entry goes.
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = claims
+        return claims
+
+    def _checked_claims(self, token: str) -> dict[str, Any]:
         try:
             # Pass `algorithms` explicitly: without it PyJWT would trust the
             # token's own header, and a token signed with "none" (or with the
