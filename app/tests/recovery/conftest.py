@@ -2,6 +2,7 @@
 that mails through a real SMTP server on 127.0.0.1, whose messages land in `inbox`."""
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -17,11 +18,15 @@ def inbox() -> Inbox:
 
 
 @pytest.fixture(scope="package")
-async def mail_app(make_app: AppFactory, inbox: Inbox) -> AsyncIterator[FastAPI]:
+async def smtp_settings(inbox: Inbox) -> AsyncIterator[dict[str, Any]]:
     async with smtp_server(inbox) as port:
-        smtp = {"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER}
-        async with make_app(smtp=smtp, public_url=PUBLIC_URL) as application:
-            yield application
+        yield {"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER}
+
+
+@pytest.fixture(scope="package")
+async def mail_app(make_app: AppFactory, smtp_settings: dict[str, Any]) -> AsyncIterator[FastAPI]:
+    async with make_app(smtp=smtp_settings, public_url=PUBLIC_URL) as application:
+        yield application
 
 
 @pytest.fixture
