@@ -8,9 +8,17 @@ import pyotp
 
 from app.tests.api_client import Api
 
+# A code is checked a request later; one computed this close to the end of its
+# step could reach the server a step later, where it may no longer be accepted.
+STEP_END_MARGIN_SECS = 3.0
+
 
 def totp_code(secret: str, *, steps_from_now: int = 0) -> str:
-    """The code an authenticator app shows now (or `steps_from_now` 30-second steps away)."""
+    """The code an authenticator app shows now (or `steps_from_now` 30-second steps away),
+    computed at least STEP_END_MARGIN_SECS before the current step ends."""
+    left_in_step = 30 - time.time() % 30
+    if left_in_step < STEP_END_MARGIN_SECS:
+        time.sleep(left_in_step + 0.05)
     return pyotp.TOTP(secret).at(time.time() + 30 * steps_from_now)
 
 
