@@ -182,13 +182,25 @@ async def db(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
+TRUNCATE_ATTEMPTS = 3
+
+
 @pytest.fixture(autouse=True)
 async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "db" in request.fixturenames:
         connection: asyncpg.Connection = request.getfixturevalue("db")
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-        await connection.execute(f"TRUNCATE {tables}")
+        # A background job of the test (a registration's verification message)
+        # may still be writing: PostgreSQL then picks one side of the deadlock,
+        # and if it is the TRUNCATE, it goes again once the job's side is gone.
+        for attempt in range(TRUNCATE_ATTEMPTS):
+            try:
+                await connection.execute(f"TRUNCATE {tables}")
+                break
+            except asyncpg.DeadlockDetectedError:
+                if attempt == TRUNCATE_ATTEMPTS - 1:
+                    raise
 
 
 @pytest.fixture
