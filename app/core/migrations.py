@@ -1,25 +1,38 @@
-"""Applying the Alembic migrations from code (the CLI, the embedded start, the tests)."""
+"""Applying the Alembic migrations from code (the CLI, the embedded start, the tests).
 
-from alembic.config import Config
+Alembic is imported by the functions that use it, not at the top: every
+serving worker imports this module, and a worker of a configured database
+never migrates (`app migrate` or `app serve` does it before the workers
+start), so it need not hold Alembic's modules in memory.
+"""
+
+from typing import TYPE_CHECKING
+
 from sqlalchemy import URL, Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from alembic import command
 from app.core.config import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Any constant will do: it only has to be the same in every process, so that
 # replicas starting together apply the migrations one at a time.
 MIGRATION_LOCK_ID = 72_402_116
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
+    from alembic.config import Config  # noqa: PLC0415 - see the module's docstring
+
     config = Config(PROJECT_DIR / "alembic.ini")
     config.set_main_option("script_location", str(PROJECT_DIR / "alembic"))
     return config
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415 - see the module's docstring
+
     connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     config = alembic_config()
     config.attributes["connection"] = connection

@@ -1,5 +1,7 @@
 """The Alembic migrations agree with the models and run both ways."""
 
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -67,3 +69,12 @@ async def test_upgrade_downgrade_upgrade_on_an_empty_database(
     await upgrade_database(url)
     assert await run(url, _tables) >= TABLES
     assert await run(url, _differences) == []
+
+
+def test_a_serving_worker_does_not_import_alembic() -> None:
+    # A fresh interpreter: this one has imported alembic for the tests above.
+    probe = "import sys, app.main; print('alembic' in sys.modules)"
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed probe
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False", result.stderr
