@@ -136,3 +136,12 @@ async def test_register_common_password_gives_422(api: Api, password: str) -> No
     response = await api.register(password=password)
     assert response.status_code == 422
     assert messages.PASSWORD_TOO_COMMON in response.text
+
+
+@pytest.mark.parametrize("password", ["password\n12345678", "password 12345678", "\tpassword\t"])
+async def test_common_passwords_joined_by_whitespace_are_not_common(
+    api: Api, password: str
+) -> None:
+    # The list is one newline-framed string: no lookup may span two entries.
+    response = await api.register(password=password)
+    assert response.status_code == 201, response.text
