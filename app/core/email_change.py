@@ -19,7 +19,6 @@ from app.core.email_verification import (
     ACCOUNT_COLUMNS,
     CHANGE,
     Account,
-    email_link,
     issue_token,
     spend_token,
 )
@@ -91,7 +90,7 @@ async def request_email_change(
         settings=settings,
         template="confirm_email_change",
         recipient=new_email,
-        link=email_link(public_url=settings.public_url, page="confirm-email", token=token),
+        link=mail.page_link(public_url=settings.public_url, page="confirm-email", token=token),
         valid_minutes=-(-lifetime_secs // 60),
     )
     mail.queue_email(

@@ -9,7 +9,6 @@ kind, so a token of one kind is unknown to the other kind's endpoint.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 from app.core import account_events, mail, messages
 from app.core.background_jobs import BackgroundJobs
@@ -76,11 +75,6 @@ class SpentToken:
     old_email: str
 
 
-def email_link(*, public_url: str, page: str, token: str) -> str:
-    """`{public URL}/<page>?token=<token>`: the page that spends it with a button."""
-    return f"{public_url.rstrip('/')}/{page}?{urlencode({'token': token})}"
-
-
 async def issue_token(
     db: Queryable,
     *,
@@ -116,7 +110,7 @@ async def send_verification(*, db: Database, settings: Settings, user_id: uuid.U
         settings=settings,
         template="verify_email",
         recipient=recipient,
-        link=email_link(public_url=settings.public_url, page="verify-email", token=token),
+        link=mail.page_link(public_url=settings.public_url, page="verify-email", token=token),
         valid_hours=-(-lifetime_secs // 3600),
     )
 

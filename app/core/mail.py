@@ -7,12 +7,19 @@ sends it; a failed send is logged (background_jobs.py) and counted in
 """
 
 from typing import Any
+from urllib.parse import urlencode
 
 from app.core import metrics
 from app.core.background_jobs import BackgroundJobs
 from app.core.config import Settings
 from app.core.email import OutgoingEmail, send_email
 from app.core.templates import environment
+
+
+def page_link(*, public_url: str, page: str, token: str) -> str:
+    """`{public URL}/<page>?token=<token>`: the link of a message, to a page
+    that spends the token only when its button is pressed."""
+    return f"{public_url.rstrip('/')}/{page}?{urlencode({'token': token})}"
 
 
 def render_email(

@@ -8,7 +8,6 @@ a reset deletes the token it uses, so each works once.
 
 import logging
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from app.core import (
     account_events,
@@ -53,10 +52,6 @@ RETURNING t.user_id
 """
 
 
-def recovery_link(*, public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
-
-
 async def issue_recovery_token(
     *, db: Database, email: str, token_hash: bytes, expires_at: datetime
 ) -> str | None:
@@ -91,7 +86,7 @@ async def send_recovery_email(*, db: Database, settings: Settings, email: str) -
         settings=settings,
         template="reset_password",
         recipient=recipient,
-        link=recovery_link(public_url=settings.public_url, token=token),
+        link=mail.page_link(public_url=settings.public_url, page="reset-password", token=token),
         valid_minutes=-(-lifetime_secs // 60),
     )
 
