@@ -9,9 +9,17 @@ its own transaction; turning the factor on or off sends the account a notice.
 import uuid
 from dataclasses import dataclass
 
-from app.core import account_events, accounts, mail, messages, second_factor, sessions
+from app.core import (
+    account_events,
+    accounts,
+    mail,
+    messages,
+    mfa_attempts,
+    second_factor,
+    sessions,
+)
 from app.core.client_address import Client
-from app.core.errors import ConflictError, InvalidInputError
+from app.core.errors import ConflictError, InvalidGrantError, InvalidInputError
 from app.core.security import one_time_codes
 from app.core.services import Services
 from app.core.token_grants import notice_context
@@ -97,26 +105,49 @@ async def confirm_totp(
     return codes
 
 
-async def accept_code(*, services: Services, client: Client, user_id: uuid.UUID, code: str) -> None:
+async def accept_code(
+    *,
+    services: Services,
+    client: Client,
+    user_id: uuid.UUID,
+    code: str,
+    mfa_token: str | None = None,
+) -> None:
     """Accept a TOTP code or spend a recovery code of the account, or record `mfa.failed`.
 
     Counted against the account (and given back when right); raises
     `second_factor.WrongCodeError` for a wrong, replayed or spent code.
+    With `mfa_token` (the `mfa_otp` grant), the login's token is spent in
+    the same transaction as the code, before it: of two codes sent at once
+    with one token, the second waits for the first's row lock, then finds
+    the token spent (InvalidGrantError) and its own code unused; a wrong
+    code rolls the token's spending back.
     """
     db = services.database
     await services.throttle.code_check(client=client.address, user_id=user_id)
-    kind = await second_factor.accept_code(
-        db=db, cipher=services.data_cipher, user_id=user_id, code=code
-    )
-    if kind is None:
+    try:
+        async with db.transaction() as connection:
+            if mfa_token is not None and not await mfa_attempts.spend(
+                db=connection, token=mfa_token
+            ):
+                raise InvalidGrantError(messages.INVALID_MFA_TOKEN)
+            kind = await second_factor.accept_code(
+                db=connection, cipher=services.data_cipher, user_id=user_id, code=code
+            )
+            if kind is None:
+                raise second_factor.WrongCodeError
+            if kind == "recovery_code":
+                await account_events.record(
+                    connection,
+                    user_id=user_id,
+                    event_type=account_events.MFA_RECOVERY_CODE_USED,
+                    client=client,
+                )
+    except second_factor.WrongCodeError:
         await account_events.record(
             db, user_id=user_id, event_type=account_events.MFA_FAILED, client=client
         )
-        raise second_factor.WrongCodeError
-    if kind == "recovery_code":
-        await account_events.record(
-            db, user_id=user_id, event_type=account_events.MFA_RECOVERY_CODE_USED, client=client
-        )
+        raise
     await services.throttle.code_check_succeeded(user_id=user_id)
 
 

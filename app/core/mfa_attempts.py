@@ -4,8 +4,9 @@ A token is 256 random bits, stored only as its SHA-256 hash; it lives
 `LIFETIME_SECS`, is spent by its first success, and takes at most
 `MAX_CODES` codes. Each code claims an attempt before it is checked, in one
 statement (`attempts < MAX_CODES`), so parallel guesses with one token get
-at most that many checks; the success deletes the row, so exactly one of
-two concurrent right codes opens a session.
+at most that many checks; the success deletes the row in the transaction
+that accepts its code, so exactly one of two concurrent right codes opens a
+session and the other's code stays unused.
 """
 
 import uuid

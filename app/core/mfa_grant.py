@@ -16,7 +16,8 @@ async def mfa_otp_grant(
     Counted before the check: against the address, the token (at most
     `mfa_attempts.MAX_CODES` codes, then it is dead) and the account (then
     429). An unknown, spent, expired or dead token, a wrong code and an
-    account deactivated meanwhile all get `invalid_grant`.
+    account deactivated meanwhile all get `invalid_grant`. The token is spent
+    with the code, in one transaction (see `mfa.accept_code`).
     """
     db = services.database
     await services.throttle.attempt("mfa", client=client.address)
@@ -24,11 +25,15 @@ async def mfa_otp_grant(
     if attempt is None:
         raise InvalidGrantError(messages.INVALID_MFA_TOKEN)
     try:
-        await mfa.accept_code(services=services, client=client, user_id=attempt.user_id, code=otp)
+        await mfa.accept_code(
+            services=services,
+            client=client,
+            user_id=attempt.user_id,
+            code=otp,
+            mfa_token=mfa_token,
+        )
     except second_factor.WrongCodeError as error:
         raise InvalidGrantError(messages.WRONG_CODE) from error
-    if not await mfa_attempts.spend(db=db, token=mfa_token):
-        raise InvalidGrantError(messages.INVALID_MFA_TOKEN)
     return await token_grants.open_session_tokens(
         services=services, client=client, user_id=attempt.user_id, email=attempt.email, amr=AMR
     )

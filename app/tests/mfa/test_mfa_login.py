@@ -111,6 +111,21 @@ async def test_two_requests_with_one_token_at_once_open_one_session(user: Api) -
     assert sorted(r.status_code for r in responses) == [200, 400]
 
 
+async def test_codes_sent_at_once_with_one_token_spend_only_the_winners(user: Api) -> None:
+    _, codes = await enable_totp(user)
+    token = await password_step(user)
+    racing = codes[:4]
+    responses = await asyncio.gather(*(mfa_grant(user.copy(), token, code) for code in racing))
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [200, 400, 400, 400]
+    assert all(error_of(r) == "invalid_grant" for r in responses if r.status_code == 400)
+    # Every loser's recovery code still logs in: the race spent none of them.
+    losers = [code for code, status in zip(racing, statuses, strict=True) if status == 400]
+    for code in losers:
+        response = await mfa_grant(user, await password_step(user), code)
+        assert response.status_code == 200, code
+
+
 async def test_a_recovery_code_logs_in_once_whatever_its_case_and_spacing(user: Api) -> None:
     _, codes = await enable_totp(user)
     typed = " " + codes[0].upper().replace("-", " ") + " "
