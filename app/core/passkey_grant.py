@@ -3,11 +3,6 @@
 import json
 from typing import Any
 
-from webauthn import generate_authentication_options, verify_authentication_response
-from webauthn.helpers import parse_authentication_credential_json
-from webauthn.helpers.options_to_json_dict import options_to_json_dict
-from webauthn.helpers.structs import UserVerificationRequirement
-
 from app.core import messages, token_grants, webauthn_ceremony
 from app.core.client_address import Client
 from app.core.errors import InvalidGrantError
@@ -39,13 +34,9 @@ async def authentication_options(*, services: Services, client: Client) -> dict[
     challenge = await webauthn_ceremony.new_challenge(
         db=services.database, purpose="authentication", user_id=None
     )
-    options = generate_authentication_options(
-        rp_id=services.settings.webauthn.rp_id,
-        challenge=challenge,
-        timeout=webauthn_ceremony.TIMEOUT_MS,
-        user_verification=UserVerificationRequirement.REQUIRED,
+    return webauthn_ceremony.authentication_options(
+        rp_id=services.settings.webauthn.rp_id, challenge=challenge
     )
-    return options_to_json_dict(options)
 
 
 def _parse(credential_json: str) -> dict[str, Any]:
@@ -75,23 +66,22 @@ async def passkey_grant(
         challenge = await webauthn_ceremony.claim_challenge(
             db=db, credential=credential, purpose="authentication", user_id=None
         )
-        parsed = parse_authentication_credential_json(credential)
-        row = await db.fetchrow(_FIND, parsed.raw_id)
-        handle = parsed.response.user_handle
+        assertion = webauthn_ceremony.parse_assertion(credential)
+        row = await db.fetchrow(_FIND, assertion.credential_id)
+        handle = assertion.user_handle
         if row is None or (handle is not None and handle != row["webauthn_user_handle"]):
             raise webauthn_ceremony.UnverifiedResponseError
-        verified = verify_authentication_response(
-            credential=parsed,
-            expected_challenge=challenge,
-            expected_rp_id=settings.webauthn.rp_id,
-            expected_origin=settings.webauthn_origins(),
-            credential_public_key=row["public_key"],
-            credential_current_sign_count=row["sign_count"],
-            require_user_verification=True,
+        new_sign_count = webauthn_ceremony.verify_assertion(
+            assertion=assertion,
+            challenge=challenge,
+            rp_id=settings.webauthn.rp_id,
+            origins=settings.webauthn_origins(),
+            public_key=row["public_key"],
+            sign_count=row["sign_count"],
         )
-    except (webauthn_ceremony.UnverifiedResponseError, *webauthn_ceremony.MALFORMED) as error:
+    except webauthn_ceremony.UnverifiedResponseError as error:
         raise InvalidGrantError(messages.PASSKEY_SIGN_IN_FAILED) from error
-    counted = await db.fetchval(_USED, row["passkey_id"], verified.new_sign_count)
+    counted = await db.fetchval(_USED, row["passkey_id"], new_sign_count)
     if counted is None:  # pragma: no cover - a race: another sign-in moved the counter meanwhile
         raise InvalidGrantError(messages.PASSKEY_SIGN_IN_FAILED)
     return await token_grants.open_session_tokens(

@@ -6,15 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from webauthn import generate_registration_options, verify_registration_response
-from webauthn.helpers.options_to_json_dict import options_to_json_dict
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
-
 from app.core import account_events, mail, messages, sessions, webauthn_ceremony
 from app.core.client_address import Client
 from app.core.database import Database, Queryable
@@ -76,23 +67,14 @@ async def registration_options(
     challenge = await webauthn_ceremony.new_challenge(
         db=db, purpose="registration", user_id=session.user_id
     )
-    options = generate_registration_options(
+    return webauthn_ceremony.registration_options(
         rp_id=settings.rp_id,
         rp_name=settings.rp_name,
+        user_handle=handle,
         user_name=session.email,
-        user_id=handle,
-        user_display_name=session.email,
         challenge=challenge,
-        timeout=webauthn_ceremony.TIMEOUT_MS,
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.REQUIRED,
-            require_resident_key=True,
-            user_verification=UserVerificationRequirement.REQUIRED,
-        ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=row[0]) for row in existing],
-        supported_pub_key_algs=webauthn_ceremony.ALGORITHMS,
+        exclude_credential_ids=[row[0] for row in existing],
     )
-    return options_to_json_dict(options)
 
 
 async def register(
@@ -116,15 +98,13 @@ async def register(
         challenge = await webauthn_ceremony.claim_challenge(
             db=db, credential=credential, purpose="registration", user_id=session.user_id
         )
-        verified = verify_registration_response(
+        verified = webauthn_ceremony.verify_registration(
             credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=settings.webauthn.rp_id,
-            expected_origin=settings.webauthn_origins(),
-            require_user_verification=True,
-            supported_pub_key_algs=webauthn_ceremony.ALGORITHMS,
+            challenge=challenge,
+            rp_id=settings.webauthn.rp_id,
+            origins=settings.webauthn_origins(),
         )
-    except (webauthn_ceremony.UnverifiedResponseError, *webauthn_ceremony.MALFORMED) as error:
+    except webauthn_ceremony.UnverifiedResponseError as error:
         raise InvalidInputError(messages.PASSKEY_NOT_VERIFIED) from error
     async with db.transaction() as connection:
         row = await connection.fetchrow(
@@ -132,7 +112,7 @@ async def register(
             uuid.uuid4(),
             session.user_id,
             verified.credential_id,
-            verified.credential_public_key,
+            verified.public_key,
             verified.sign_count,
             name,
         )

@@ -151,6 +151,15 @@ async def test_malformed_credentials_are_refused(api: Api) -> None:
         assert response.json()["detail"] == messages.PASSKEY_SIGN_IN_FAILED
 
 
+async def test_a_live_challenge_with_a_malformed_rest_is_refused_and_spent(user: Api) -> None:
+    authenticator = await registered(user)
+    credential = authenticator.get(await sign_in_options(user))
+    broken = {**credential, "rawId": "%%% not base64url %%%", "id": None}
+    assert refused(await passkey_grant(user.anonymous(), broken))
+    # The challenge was claimed before the rest was read: the intact response is refused too.
+    assert refused(await passkey_grant(user.anonymous(), credential))
+
+
 async def test_a_tampered_authenticator_data_is_refused(user: Api) -> None:
     authenticator = await registered(user)
     credential = authenticator.get(await sign_in_options(user))
