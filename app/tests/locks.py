@@ -9,8 +9,11 @@ from typing import Any
 import asyncpg
 
 
-async def wait_for_lock_waiter(db: asyncpg.Connection, timeout_secs: float = 10.0) -> None:
-    """Return once another connection to this database waits on a lock."""
+async def wait_for_lock_waiter(
+    db: asyncpg.Connection, timeout_secs: float = 10.0, *, query_like: str = "%"
+) -> None:
+    """Return once another connection to this database waits on a lock (in a
+    statement `LIKE query_like`: a background job of the app may wait too)."""
     deadline = time.monotonic() + timeout_secs
     while time.monotonic() < deadline:
         # Inside a transaction PostgreSQL shows the activity it read first, unless told.
@@ -18,6 +21,8 @@ async def wait_for_lock_waiter(db: asyncpg.Connection, timeout_secs: float = 10.
         waiting = await db.fetchval(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND query LIKE $1",
+            query_like,
         )
         if waiting:
             return

@@ -179,7 +179,8 @@ async def test_account_deleted_during_login_gives_invalid_grant(
     try:
         await db.execute("DELETE FROM users WHERE email = $1", api.email)
         login_task = asyncio.create_task(api.login())
-        await wait_for_lock_waiter(db)
+        # Registration's verification message may wait on the row as well.
+        await wait_for_lock_waiter(db, query_like="%INSERT INTO user_sessions%")
     finally:
         await transaction.commit()
     response = await login_task
