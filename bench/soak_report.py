@@ -2,8 +2,14 @@
 
 Targets (issue 9): no errors; each minute's p99 within 1.5 x the first
 minute's; the worker's resident memory grows less than 5% from minute 2 to
-the last; the tables stay flat (rows and bytes within 5% from minute 2 to
-the last).
+the last; the tables stay flat (rows and bytes grow less than 5% from
+minute 2 to the last).
+
+The security-event record is the exception, by the contract: it keeps one
+row per login, logout and other security event for
+SECURITY__EVENT_RETENTION_DAYS (365 by default), so it grows with the
+soak's logins until that retention, far past any soak, and is flat only
+then. It is reported on its own, in rows per event-making request.
 """
 
 from collections import Counter
@@ -18,6 +24,10 @@ from bench.report import Report
 P99_LIMIT = 1.5
 KINDS = ("me", "refresh", "login", "logout")
 GROWTH_LIMIT_PCT = 5.0
+# Bounded by its retention in days, not by the soak's minutes (see above).
+RETAINED_RECORD = "security_events"
+# The soak's requests that record a security event.
+EVENT_KINDS = ("login", "logout")
 
 
 @dataclass(slots=True)
@@ -36,6 +46,17 @@ def _p99_ms(samples: list[Sample], kind: str | None = None) -> float:
 
 def _growth_pct(before: float, after: float) -> float:
     return (after / before - 1) * 100 if before else 0.0
+
+
+def _events_per_request(minutes: list[Minute]) -> float:
+    """Rows the security-event record gained from minute 2 to the last, per
+    login and logout answered meanwhile."""
+    if len(minutes) < 2:
+        return 0.0
+    rows = {m.number: t.rows for m in minutes for t in m.tables if t.name == RETAINED_RECORD}
+    gained = rows.get(minutes[-1].number, 0) - rows.get(minutes[1].number, 0)
+    requests = sum(1 for m in minutes[2:] for s in m.samples if s.kind in EVENT_KINDS and s.ok)
+    return gained / requests if requests else 0.0
 
 
 def _latency_table(minutes: list[Minute]) -> list[str]:
@@ -95,15 +116,18 @@ def soak_summary(
     worst = max(_p99_ms(m.samples) for m in minutes) / first if first else 0.0
     base = minutes[1] if len(minutes) > 1 else minutes[0]
     last = minutes[-1]
+    flat_before = [t for t in base.tables if t.name != RETAINED_RECORD]
+    flat_after = [t for t in last.tables if t.name != RETAINED_RECORD]
     figures = {
         "soak_p99_worst_over_first": worst,
         "soak_rss_growth_pct": _growth_pct(base.rss_mib, last.rss_mib),
         "soak_rows_growth_pct": _growth_pct(
-            sum(t.rows for t in base.tables), sum(t.rows for t in last.tables)
+            sum(t.rows for t in flat_before), sum(t.rows for t in flat_after)
         ),
         "soak_bytes_growth_pct": _growth_pct(
-            sum(t.bytes for t in base.tables), sum(t.bytes for t in last.tables)
+            sum(t.bytes for t in flat_before), sum(t.bytes for t in flat_after)
         ),
+        "soak_security_events_per_event_request": _events_per_request(minutes),
     }
     report.extra_figures.update(figures)
     report.extra_targets += [
@@ -113,10 +137,10 @@ def soak_summary(
             figures["soak_rss_growth_pct"] < GROWTH_LIMIT_PCT,
         ),
         (
-            f"soak: table rows and bytes within {GROWTH_LIMIT_PCT:g}% from minute 2 "
-            f"to {last.number}",
+            f"soak: table rows and bytes (but {RETAINED_RECORD}) grow < "
+            f"{GROWTH_LIMIT_PCT:g}% from minute 2 to {last.number}",
             max(figures["soak_rows_growth_pct"], figures["soak_bytes_growth_pct"])
-            <= GROWTH_LIMIT_PCT,
+            < GROWTH_LIMIT_PCT,
         ),
     ]
     report.sections.append(
@@ -126,7 +150,11 @@ def soak_summary(
                 f"worst {worst:.2f} x minute 1; worker RSS "
                 f"{figures['soak_rss_growth_pct']:+.1f}% and table rows "
                 f"{figures['soak_rows_growth_pct']:+.1f}%, bytes "
-                f"{figures['soak_bytes_growth_pct']:+.1f}% from minute 2 to {last.number}.",
+                f"{figures['soak_bytes_growth_pct']:+.1f}% from minute 2 to {last.number} "
+                f"(all tables but {RETAINED_RECORD}, which gained "
+                f"{figures['soak_security_events_per_event_request']:.2f} rows per "
+                f"{' and '.join(EVENT_KINDS)}: the record kept for "
+                "SECURITY__EVENT_RETENTION_DAYS).",
                 "",
                 *_latency_table(minutes),
                 "",
