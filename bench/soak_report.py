@@ -78,15 +78,16 @@ def _latency_table(minutes: list[Minute]) -> list[str]:
 
 
 def _tables_table(minutes: list[Minute]) -> list[str]:
+    """Rows and KiB (with indexes, free-space and visibility maps) of each table."""
     names = [t.name for t in minutes[0].tables]
     lines = [
-        "| minute | " + " | ".join(f"{name} rows" for name in names) + " | all tables MiB |",
+        "| minute | " + " | ".join(f"{name} rows / KiB" for name in names) + " | all MiB |",
         "|--:|" + "--:|" * (len(names) + 1),
     ]
     for m in minutes:
-        rows = " | ".join(f"{t.rows:,}" for t in m.tables)
+        cells = " | ".join(f"{t.rows:,} / {t.bytes // 1024:,}" for t in m.tables)
         total = sum(t.bytes for t in m.tables) / 2**20
-        lines.append(f"| {m.number} | {rows} | {total:.1f} |")
+        lines.append(f"| {m.number} | {cells} | {total:.1f} |")
     return lines
 
 
