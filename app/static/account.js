@@ -11,23 +11,6 @@ let mfaToken = null;
 
 const $ = (id) => document.getElementById(id);
 
-function showStatus(text, isError) {
-  const status = document.querySelector(".status");
-  status.textContent = text;
-  status.classList.toggle("error", Boolean(isError));
-  status.hidden = false;
-}
-
-function errorText(body) {
-  if (body && typeof body.detail === "string") {
-    return body.detail;
-  }
-  if (body && Array.isArray(body.detail) && body.detail.length > 0) {
-    return body.detail.map((error) => error.msg).join("; ");
-  }
-  return "Something went wrong; try again.";
-}
-
 class ApiError extends Error {
   constructor(status, body) {
     super(errorText(body));

@@ -3,23 +3,6 @@
 // then shows `data-done` or the API's error in the page's status line.
 "use strict";
 
-function showStatus(text, isError) {
-  const status = document.querySelector(".status");
-  status.textContent = text;
-  status.classList.toggle("error", isError);
-  status.hidden = false;
-}
-
-function errorText(body) {
-  if (body && typeof body.detail === "string") {
-    return body.detail;
-  }
-  if (body && Array.isArray(body.detail) && body.detail.length > 0) {
-    return body.detail.map((error) => error.msg).join("; ");
-  }
-  return "Something went wrong; try again.";
-}
-
 function mismatch(form) {
   for (const input of form.querySelectorAll("[data-same-as]")) {
     const other = form.querySelector("#" + input.dataset.sameAs);

@@ -19,7 +19,7 @@ async def account_page(request: Request) -> HTMLResponse:
     return render_page(
         request,
         "account",
-        scripts=("account.js",),
+        scripts=("status.js", "account.js"),
         min_length=PASSWORD_MIN_LENGTH,
         max_length=PASSWORD_MAX_LENGTH,
     )

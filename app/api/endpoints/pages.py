@@ -16,7 +16,7 @@ from app.schemas.requests import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-SCRIPTS = ("pages.js",)
+SCRIPTS = ("status.js", "pages.js")
 # Tokens we issue are 43 characters; a longer value is no token of ours, and
 # is not written into the page.
 MAX_TOKEN_LENGTH = 512

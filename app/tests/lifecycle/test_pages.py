@@ -25,7 +25,9 @@ async def test_pages_carry_the_security_headers(api: Api, path: str) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "<script>" not in response.text
     assert " on" + "click" not in response.text
-    assert 'src="/static/pages.js"' in response.text
+    assert response.text.index('src="/static/status.js"') < response.text.index(
+        'src="/static/pages.js"'
+    )
     assert 'name="viewport"' in response.text
 
 

@@ -11,7 +11,10 @@ async def test_the_account_page_has_the_pages_headers_and_one_script(api: Api) -
     assert "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert response.headers["x-frame-options"] == "DENY"
-    assert '<script src="/static/account.js" defer></script>' in response.text
+    # The shared status script first: deferred scripts run in document order.
+    shared = '<script src="/static/status.js" defer></script>'
+    own = '<script src="/static/account.js" defer></script>'
+    assert response.text.index(shared) < response.text.index(own)
     assert "<script>" not in response.text
     assert " on" + "click=" not in response.text
 
