@@ -1,6 +1,6 @@
 """Accounts and sessions: register, OAuth2 token endpoint, refresh, logout."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from starlette.datastructures import UploadFile
@@ -13,6 +13,7 @@ from app.api.common_responses import (
     THROTTLED,
     UNAUTHORIZED,
     error,
+    form_body,
 )
 from app.api.deps import ClientDep, CurrentUser, ServicesDep, client_of, services_of
 from app.api.exception_handlers import OAuth2RequestError
@@ -34,34 +35,24 @@ FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data"
 # The token endpoint parses its form itself, so that every malformed request
 # gets RFC 6749's 400 `invalid_request` rather than FastAPI's 422; this tells
 # OpenAPI (and the Swagger "Try it out" form) what it accepts.
-TOKEN_FORM_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "grant_type": {
-                            "type": "string",
-                            "enum": ["password", "refresh_token", "mfa_otp", "passkey"],
-                        },
-                        "username": {"type": "string", "description": "The email"},
-                        "password": {"type": "string", "format": "password"},
-                        "refresh_token": {"type": "string"},
-                        "mfa_token": {"type": "string", "description": "From the 403"},
-                        "otp": {"type": "string", "description": "A TOTP or recovery code"},
-                        "credential": {
-                            "type": "string",
-                            "description": "The passkey's AuthenticationResponseJSON",
-                        },
-                        "scope": {"type": "string"},
-                    },
-                }
-            }
+TOKEN_FORM_OPENAPI = form_body(
+    {
+        "grant_type": {
+            "type": "string",
+            "enum": ["password", "refresh_token", "mfa_otp", "passkey"],
         },
+        "username": {"type": "string", "description": "The email"},
+        "password": {"type": "string", "format": "password"},
+        "refresh_token": {"type": "string"},
+        "mfa_token": {"type": "string", "description": "From the 403"},
+        "otp": {"type": "string", "description": "A TOTP or recovery code"},
+        "credential": {
+            "type": "string",
+            "description": "The passkey's AuthenticationResponseJSON",
+        },
+        "scope": {"type": "string"},
     }
-}
+)
 
 
 async def read_token_form(request: Request) -> dict[str, str]:

@@ -2,14 +2,13 @@
 
 import base64
 import binascii
-from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from app.api.common_responses import OAUTH2_ERRORS, THROTTLED, Responses
+from app.api.common_responses import OAUTH2_ERRORS, THROTTLED, Responses, form_body
 from app.api.deps import client_of, services_of
 from app.api.exception_handlers import NO_STORE, OAuth2RequestError
 from app.api.refresh_cookie import clear_refresh_cookie, cookie_mode, token_or_cookie
@@ -19,25 +18,12 @@ from app.schemas.responses import IntrospectionResponse, InvalidClientResponse
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-TOKEN_FORM_OPENAPI: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "token": {"type": "string"},
-                        "token_type_hint": {
-                            "type": "string",
-                            "enum": ["access_token", "refresh_token"],
-                        },
-                    },
-                }
-            }
-        },
+TOKEN_FORM_OPENAPI = form_body(
+    {
+        "token": {"type": "string"},
+        "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]},
     }
-}
+)
 INVALID_CLIENT: Responses = {
     401: {
         "model": InvalidClientResponse,
