@@ -44,17 +44,25 @@ def _notify(*, services: Services, client: Client, recipient: str, template: str
     )
 
 
-async def start_totp(
-    *, services: Services, client: Client, session: sessions.SessionUser, current_password: str
-) -> TotpEnrolment:
-    """A new pending secret (replacing an unconfirmed one); ConflictError when one is on."""
+async def _check_current_password(
+    *, services: Services, client: Client, session: sessions.SessionUser, password: str
+) -> None:
     await accounts.check_current_password(
         db=services.database,
         hashing=services.password_hashing,
         throttle=services.throttle,
         client=client,
         session=session,
-        password=current_password,
+        password=password,
+    )
+
+
+async def start_totp(
+    *, services: Services, client: Client, session: sessions.SessionUser, current_password: str
+) -> TotpEnrolment:
+    """A new pending secret (replacing an unconfirmed one); ConflictError when one is on."""
+    await _check_current_password(
+        services=services, client=client, session=session, password=current_password
     )
     secret = one_time_codes.new_totp_secret()
     stored = await second_factor.put_pending(
@@ -179,13 +187,8 @@ async def disable_totp(
 ) -> None:
     """Remove the factor and its recovery codes; outstanding `mfa_token`s die, sessions stay."""
     await _require_enabled(services=services, session=session)
-    await accounts.check_current_password(
-        db=services.database,
-        hashing=services.password_hashing,
-        throttle=services.throttle,
-        client=client,
-        session=session,
-        password=current_password,
+    await _check_current_password(
+        services=services, client=client, session=session, password=current_password
     )
     await _accept_own_code(services=services, client=client, session=session, code=code)
     async with services.database.transaction() as connection:
